@@ -1,0 +1,21 @@
+{
+    "name": "QuickBooks Online Connector",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "summary": "Keep an Odoo company and a QuickBooks Online company in step",
+    "description": """
+Connects an Odoo company to QuickBooks Online (OAuth 2.0) and keeps both books in step:
+invoices, credit notes and bills exported exactly to the cent, payments and expenses
+in both directions, master data matched, webhooks and change-data-capture.
+A faithful local QuickBooks Online sandbox ships with the module for tests and demos.
+""",
+    "author": "quickbooks_connector contributors",
+    "license": "LGPL-3",
+    "depends": ["account", "hr_expense"],
+    "external_dependencies": {
+        "python": ["requests", "intuitlib"],
+    },
+    "data": [],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,78 @@
+# Shared set-up steps for the Makefile targets; every step is idempotent.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_SRC="${ODOO_SRC:-/opt/odoo}"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+ADDONS_DIR="$ROOT/.addons"
+ODOO_BRANCH="18.0"
+
+die() { echo "error: $*" >&2; exit 1; }
+
+ensure_odoo_source() {
+    if [ -f "$ODOO_SRC/odoo-bin" ] && [ -d "$ODOO_SRC/odoo/addons/base" ]; then
+        return
+    fi
+    if [ -e "$ODOO_SRC" ] && [ -n "$(ls -A "$ODOO_SRC" 2>/dev/null)" ]; then
+        die "ODOO_SRC=$ODOO_SRC exists but is not an Odoo $ODOO_BRANCH source tree (no odoo-bin)."
+    fi
+    if timeout 15 git ls-remote --heads https://github.com/odoo/odoo.git "$ODOO_BRANCH" >/dev/null 2>&1; then
+        echo "Cloning Odoo $ODOO_BRANCH into $ODOO_SRC (shallow)..."
+        git clone --quiet --depth 1 --branch "$ODOO_BRANCH" https://github.com/odoo/odoo.git "$ODOO_SRC"
+    else
+        die "Odoo $ODOO_BRANCH source not found at ODOO_SRC=$ODOO_SRC and GitHub is not reachable: put an Odoo $ODOO_BRANCH tree there or set ODOO_SRC to one."
+    fi
+}
+
+ensure_venv() {
+    local stamp="$VENV/.requirements.sha"
+    local want
+    want="$(cat "$ROOT/scripts/requirements-odoo-py311.txt" "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)"
+    if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return
+    fi
+    local python
+    python="$(command -v python3.11 || true)"
+    [ -n "$python" ] || die "Python 3.11 is required (python3.11 not found on PATH)."
+    echo "Preparing the Python 3.11 virtualenv in .venv ..."
+    [ -x "$PY" ] || "$python" -m venv "$VENV"
+    "$PY" -m pip install --quiet --upgrade pip wheel "setuptools<81"
+    "$PY" -m pip install --quiet -r "$ROOT/scripts/requirements-odoo-py311.txt" -r "$ROOT/requirements.txt"
+    echo "$want" > "$stamp"
+}
+
+ensure_postgres() {
+    if pg_isready -q 2>/dev/null; then
+        return
+    fi
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+        local version
+        for version in $(ls /etc/postgresql); do
+            echo "Starting the local PostgreSQL $version cluster..."
+            pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+        done
+        for _ in $(seq 1 20); do
+            pg_isready -q 2>/dev/null && return
+            sleep 1
+        done
+    fi
+    die "PostgreSQL is not reachable on its local socket: install and start a PostgreSQL server (the current user needs a role with CREATEDB)."
+}
+
+ensure_addons_link() {
+    mkdir -p "$ADDONS_DIR"
+    ln -sfn "$ROOT" "$ADDONS_DIR/quickbooks_connector"
+}
+
+odoo_addons_path() {
+    echo "$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ADDONS_DIR"
+}
+
+ensure_all() {
+    ensure_odoo_source
+    ensure_venv
+    ensure_postgres
+    ensure_addons_link
+}

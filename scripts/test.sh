@@ -24,4 +24,9 @@ set +e
 odoo_status=${PIPESTATUS[0]}
 set -e
 
-"$PY" "$ROOT/scripts/test_report.py" "$LOG" "$odoo_status" "$DB"
+echo "Uninstalling quickbooks_connector from $DB..."
+"$PY" "$ODOO_SRC/odoo-bin" shell --addons-path="$(odoo_addons_path)" --database="$DB" --no-http \
+    --log-level=warn < "$ROOT/scripts/check_uninstall.py" >> "$LOG" 2>&1 || true
+grep -E '^UNINSTALL CHECK' "$LOG" || true
+
+"$PY" "$ROOT/scripts/test_report.py" "$LOG" "$odoo_status" "$DB" uninstall

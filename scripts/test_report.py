@@ -1,7 +1,7 @@
 """Read an Odoo test log and print the closing line "N passed, M failed".
 
 Failures are the failed and erroring tests Odoo reports, plus one for each of: an install that did
-not finish, a skipped test (a skipped test is a defect here), a warning logged by the addon while it
+not finish, an uninstall that leaves something behind, a skipped test (a skipped test is a defect here), a warning logged by the addon while it
 installs, and an error logged outside any test.
 """
 import re
@@ -13,7 +13,7 @@ ADDON_WARNING = re.compile(r" WARNING \S+ odoo\.addons\.quickbooks_connector[.:]
 RUNNING_TESTS = re.compile(r"odoo\.(modules\.module|tests\.\w+): (Starting|running) ", re.I)
 
 
-def main(log_path, odoo_status, db_name):
+def main(log_path, odoo_status, db_name, checks=""):
     with open(log_path, encoding="utf-8", errors="replace") as log:
         lines = log.read().splitlines()
     reports = [REPORT.search(line) for line in lines]
@@ -32,6 +32,12 @@ def main(log_path, odoo_status, db_name):
         problems.append(f"{len(install_warnings)} warning(s) logged by the addon outside its tests")
         for line in install_warnings[:10]:
             print("  " + line[:300])
+    if "uninstall" in checks:
+        uninstall = [line for line in lines if line.startswith("UNINSTALL CHECK: ")]
+        if uninstall and uninstall[-1] == "UNINSTALL CHECK: ok":
+            total += 1  # the uninstall check is a test of its own
+        else:
+            problems.append(uninstall[-1] if uninstall else "the uninstall check did not run")
     if int(odoo_status) != 0 and not (failed or errors):
         problems.append(f"Odoo exited with status {odoo_status}")
     for problem in problems:
@@ -44,4 +50,4 @@ def main(log_path, odoo_status, db_name):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# make sandbox: the local QuickBooks Online sandbox alone, in the foreground (QBO_SANDBOX_PORT, default 8099).
+source "$(dirname "$0")/common.sh"
+ensure_venv
+cd "$ROOT"
+exec "$PY" -m qbo_sandbox --host 127.0.0.1 --port "${QBO_SANDBOX_PORT:-8099}" --demo

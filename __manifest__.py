@@ -15,7 +15,18 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
     "external_dependencies": {
         "python": ["requests", "intuitlib"],
     },
-    "data": [],
+    "data": [
+        "security/qbo_security.xml",
+        "security/ir.model.access.csv",
+        "security/qbo_mapping_security.xml",
+        "views/qbo_oauth_templates.xml",
+        "views/res_company_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/res_config_settings_qbo_defaults_views.xml",
+        "views/qbo_mapping_views.xml",
+        "views/qbo_automatch_wizard_views.xml",
+        "views/qbo_menus.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -1,1 +1,10 @@
-
+from . import qbo_token
+from . import res_company
+from . import res_config_settings
+from . import qbo_mapping
+from . import qbo_mapping_line
+from . import qbo_tax_map
+from . import qbo_master_data_sync
+from . import res_company_qbo_defaults
+from . import res_config_settings_qbo_defaults
+from . import res_partner

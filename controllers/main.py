@@ -1,0 +1,25 @@
+from odoo import http
+from odoo.http import request
+
+from ..const import CALLBACK_ROUTE
+from ..models.res_company import QboOAuthRefused
+
+
+class QboOAuthController(http.Controller):
+
+    @http.route(CALLBACK_ROUTE, type="http", auth="user", methods=["GET"])
+    def qbo_oauth_callback(self, state=None, code=None, realmId=None, error=None, **kwargs):
+        """Intuit sends the administrator back here after the consent page.
+
+        Every refusal (missing, forged, replayed, expired or someone else's state, declined consent,
+        failed code exchange, unconfirmed change of QuickBooks company) shows a page saying why,
+        and stores no token.
+        """
+        try:
+            _company, return_url = request.env["res.company"]._qbo_oauth_callback(
+                state, code=code, realm_id=realmId, error=error,
+            )
+        except QboOAuthRefused as refusal:
+            values = {"message": refusal.message, "company": refusal.company and refusal.company.sudo()}
+            return request.render("quickbooks_connector.qbo_oauth_refused", values, status=refusal.status)
+        return request.redirect(return_url)

@@ -1,0 +1,91 @@
+from urllib.parse import parse_qs, urlsplit
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.tests import HttpCase
+
+from ..qbo_sandbox.testing import SandboxTestMixin
+
+
+def query_params(url):
+    """Return the query-string values of ``url`` as a dict of single values."""
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
+    """A local QuickBooks sandbox with an app and a QBO company, and ``cls.company`` connected to it.
+
+    ``cls.company`` uses the custom environment pointing at the class's sandbox and is connected
+    through the real OAuth flow (consent page over HTTP, code exchange, CompanyInfo read) unless
+    ``qbo_connect_company`` is False. Users: ``cls.admin_user`` (system administrator),
+    ``cls.qbo_manager`` (Accounting Manager, hence QuickBooks Manager), ``cls.invoice_user``
+    (Invoicing only) and ``cls.project_manager`` (when ``project`` is installed, else None).
+
+    The sandbox is not rolled back with the test transaction: a test that spends the refresh token
+    (refresh, revoke, invalid_grant) first calls ``self.qbo_connect(self.company)`` for a grant of
+    its own, and ``advance_sandbox_clock`` puts the clock back after the test.
+    """
+
+    qbo_connect_company = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_qbo_sandbox()
+        cls.company = cls.company_data["company"]
+        cls.company.write({
+            "qbo_client_id": cls.SANDBOX_CLIENT_ID,
+            "qbo_client_secret": cls.SANDBOX_CLIENT_SECRET,
+            "qbo_environment": "custom",
+            "qbo_discovery_url": cls.sandbox_server.discovery_url,
+        })
+        cls.register_sandbox_app(redirect_uris=[cls.company.qbo_redirect_uri])
+        cls.qbo_sandbox_company = cls.create_sandbox_company("Sandbox Company_US_1")
+        cls.realm_id = cls.qbo_sandbox_company.realm_id
+
+        cls.admin_user = cls._qbo_new_user("qbo_admin", "base.group_user,base.group_system,account.group_account_manager")
+        cls.qbo_manager = cls._qbo_new_user("qbo_manager", "base.group_user,account.group_account_manager")
+        cls.invoice_user = cls._qbo_new_user("qbo_invoice_user", "base.group_user,account.group_account_invoice")
+        cls.project_manager = cls.env.ref("project.group_project_manager", raise_if_not_found=False) and \
+            cls._qbo_new_user("qbo_project_manager", "base.group_user,project.group_project_manager")
+        if cls.qbo_connect_company:
+            cls.qbo_connect(cls.company)
+
+    @classmethod
+    def _qbo_new_user(cls, login, groups):
+        return mail_new_test_user(
+            cls.env, login=login, groups=groups, company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)], notification_type="inbox",
+        )
+
+    @classmethod
+    def qbo_consent(cls, company, realm_id, approve=True, user=None):
+        """Click Connect as ``user`` (the admin by default) and answer the sandbox's consent page.
+
+        :return: the query values of the sandbox's redirect to Odoo's callback (code, state, realmId or error)
+        """
+        action = company.with_user(user or cls.admin_user).action_qbo_connect()
+        answer = cls.sandbox_consent(action["url"], realm_id, approve=approve)
+        assert answer.status_code == 302, answer.text
+        return query_params(answer.headers["Location"])
+
+    @classmethod
+    def qbo_connect(cls, company, realm_id=None, user=None):
+        """Connect ``company`` through the real OAuth flow (the callback is called in-process)."""
+        params = cls.qbo_consent(company, realm_id or cls.realm_id, user=user)
+        company.env["res.company"].with_user(user or cls.admin_user)._qbo_oauth_callback(
+            params["state"], code=params["code"], realm_id=params["realmId"],
+        )
+        company.invalidate_recordset()
+        return company
+
+    def advance_sandbox_clock(self, seconds):
+        """Move the sandbox's clock forward for this test only."""
+        self.sandbox.clock.advance(seconds)
+        self.addCleanup(self.sandbox.clock.reset)
+
+    def qbo_token(self, company=None):
+        """Return the company's ``qbo.token`` as superuser, fresh from the database."""
+        token = (company or self.company)._qbo_token()
+        token.invalidate_recordset()
+        return token

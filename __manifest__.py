@@ -27,6 +27,9 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/qbo_automatch_wizard_views.xml",
         "views/qbo_menus.xml",
     ],
+    "demo": [
+        "demo/qbo_demo.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -121,7 +121,8 @@ def _split_person_name(name):
 
 
 def _without_empty(values):
-    return {key: value for key, value in values.items() if value not in (None, "", {}, [])}
+    return {key: value for key, value in values.items()
+            if value is not None and value is not False and value not in ("", {}, [])}
 
 
 # === QBO RECORD -> CARD (what the mapping screen and the matcher show) === #
@@ -211,9 +212,8 @@ def partner_payload(values, entity, display_name=None):
 def partner_values(doc):
     """Return Odoo partner values (country and state as codes) from a QuickBooks Customer or Vendor."""
     address = doc.get("BillAddr") or {}
-    return _without_empty({
+    values = _without_empty({
         "name": doc.get("DisplayName") or doc.get("CompanyName"),
-        "is_company": bool(doc.get("CompanyName")) or not (doc.get("GivenName") or doc.get("FamilyName")),
         "email": (doc.get("PrimaryEmailAddr") or {}).get("Address"),
         "phone": (doc.get("PrimaryPhone") or {}).get("FreeFormNumber"),
         "mobile": (doc.get("Mobile") or {}).get("FreeFormNumber"),
@@ -226,6 +226,8 @@ def partner_values(doc):
         "country_code": address.get("Country"),
         "ref": doc.get("AcctNum"),
     })
+    values["is_company"] = bool(doc.get("CompanyName")) or not (doc.get("GivenName") or doc.get("FamilyName"))
+    return values
 
 
 # Odoo partner fields whose change is pushed to QuickBooks, and the keys of ``values`` they feed.
@@ -509,27 +511,34 @@ def exact_matches(odoo_cards, qbo_cards):
 def fuzzy_matches(odoo_cards, qbo_cards, threshold=DEFAULT_THRESHOLD):
     """Return one-to-one pairs of similar names scoring at least ``threshold``, best first.
 
+    Only names with the same numbers and a compatible length are compared, and cheap upper
+    bounds of the similarity skip most pairs before the full comparison.
+
     :rtype: list of :class:`Proposal`
     """
     cutoff = threshold / 100.0
-    qbo_names = sorted(
-        ((normalize_name(card["name"]), card["id"]) for card in qbo_cards if card.get("name")),
-        key=lambda item: len(item[0]),
-    )
-    lengths = [len(name) for name, _id in qbo_names]
+    buckets = {}
+    for card in qbo_cards:
+        name = normalize_name(card.get("name"))
+        if name:
+            buckets.setdefault(tuple(_digits(name)), []).append((len(name), name, card["id"]))
+    for bucket in buckets.values():
+        bucket.sort(key=lambda item: item[0])
     scored = []
     for card in odoo_cards:
         name = normalize_name(card.get("name"))
-        if not name:
+        bucket = buckets.get(tuple(_digits(name))) if name else None
+        if not bucket:
             continue
+        lengths = [length for length, _name, _id in bucket]
         # ratio() <= 2*min/(la+lb): only names of a compatible length can reach the cutoff
         low = bisect.bisect_left(lengths, int(len(name) * cutoff / (2 - cutoff)))
         high = bisect.bisect_right(lengths, int(len(name) * (2 - cutoff) / cutoff) + 1)
         matcher = difflib.SequenceMatcher(None, b=name)
-        for qbo_name, qbo_id in qbo_names[low:high]:
+        for _length, qbo_name, qbo_id in bucket[low:high]:
             matcher.set_seq1(qbo_name)
             # both bounds hold for any word order, so they also bound similarity()
-            if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            if matcher.quick_ratio() < cutoff:
                 continue
             score = similarity(name, qbo_name)
             if score >= threshold:

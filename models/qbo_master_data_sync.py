@@ -1,6 +1,5 @@
 import hashlib
 import json
-import logging
 import re
 
 from odoo import Command, _, api, models
@@ -28,8 +27,6 @@ from ..qbo_master_data import (
     term_payload,
     term_values,
 )
-
-_logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 DUPLICATE_NAME = "6240"
@@ -104,7 +101,9 @@ class QboMasterDataSync(models.AbstractModel):
                 "lines": [{"value": line.value, "value_amount": line.value_amount, "delay_type": line.delay_type,
                            "nb_days": line.nb_days} for line in record.line_ids],
             }
-        return {"name": record.name, "type": record.type}
+        if kind == "payment_method":
+            return {"name": record.name, "type": record.type}
+        return {"name": record.name}
 
     @api.model
     def _qbo_odoo_card(self, company, kind, record, values=None):
@@ -473,21 +472,21 @@ class QboMasterDataSync(models.AbstractModel):
         commercial = partners.commercial_partner_id
         resolved = self._qbo_export(company, kind, commercial, summary, client)
         return self._qbo_resolved_or_raise(
-            {partner.id: resolved.get(partner.commercial_partner_id.id) for partner in partners}, summary)
+            {partner.id: resolved.get(partner.commercial_partner_id.id) for partner in partners}, partners, summary)
 
     @api.model
     def _qbo_resolve_product(self, company, products, summary=None, client=None):
         """Return ``{product_id: qbo_item_id}`` for ``products``, linking or creating QuickBooks items."""
         summary = summary if summary is not None else SyncSummary()
         return self._qbo_resolved_or_raise(self._qbo_export(company, "product", products, summary, client),
-                                           summary, products)
+                                           products, summary)
 
     @api.model
     def _qbo_resolve_records(self, company, kind, records, summary=None, client=None):
         """Return ``{record_id: qbo_id}`` for records of any exportable ``kind``."""
         summary = summary if summary is not None else SyncSummary()
         return self._qbo_resolved_or_raise(self._qbo_export(company, kind, records, summary, client),
-                                           summary, records)
+                                           records, summary)
 
     @api.model
     def _qbo_deposit_account_id(self, company, journal=None, client=None):
@@ -508,15 +507,13 @@ class QboMasterDataSync(models.AbstractModel):
         return str(funds[0]["Id"])
 
     @api.model
-    def _qbo_resolved_or_raise(self, result, summary, records=None):
-        missing = [key for key, value in result.items() if not value]
-        if records is not None:
-            missing += [record_id for record_id in records.ids if record_id not in result]
-        if missing or summary.errors:
-            if summary.errors:
-                details = "; ".join(f"{label}: {message}" for label, message in summary.errors)
-                raise UserError(_("QuickBooks: %s", details))
-            raise UserError(_("QuickBooks: some records could not be linked."))
+    def _qbo_resolved_or_raise(self, result, records, summary):
+        """Return ``result`` when every record of ``records`` has a QuickBooks id, else raise with the reasons."""
+        missing = records.filtered(lambda record: not result.get(record.id))
+        if missing:
+            details = "; ".join(f"{label}: {message}" for label, message in summary.errors)
+            raise UserError(_("QuickBooks: %(records)s could not be linked (%(details)s).",
+                              records=", ".join(missing.mapped("display_name")), details=details))
         return result
 
     # === TOOLING === #

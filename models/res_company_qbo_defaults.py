@@ -14,7 +14,8 @@ class ResCompany(models.Model):
     )
     qbo_default_expense_account_id = fields.Many2one(
         "account.account", string="QuickBooks Default Expense Account",
-        domain="[('account_type', 'in', ('expense', 'expense_other', 'expense_direct_cost')), ('company_ids', 'in', id)]",
+        domain="[('account_type', 'in', ('expense', 'expense_other', 'expense_direct_cost')), "
+               "('company_ids', 'in', id)]",
         help="Expense account of the QuickBooks items created for products whose expense account is not linked.",
     )
     qbo_deposit_account_id = fields.Many2one(

@@ -131,14 +131,9 @@ class Company:
         with self.lock:
             settings = dict(self.preferences, **preferences)
             settings["closed_before"] = as_date(settings["closed_before"])
-            stored = self.get("Preferences", "1")
-            fresh = seed.preferences(self, settings)
-            fresh.update(Id=stored["Id"], SyncToken=stored["SyncToken"], MetaData=stored["MetaData"])
-            self.touch("Preferences", fresh)
-            if settings["multicurrency"] and not self.all("CompanyCurrency"):
-                for code in seed.STARTING_CURRENCIES:
-                    if code != self.home_currency:
-                        seed.add_currency(self, code)
+            prefs = copy.deepcopy(self.get("Preferences", "1"))
+            seed.apply_switches(prefs, settings)
+            self.touch("Preferences", prefs)
 
     # ---- Time ----
 

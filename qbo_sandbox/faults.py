@@ -14,9 +14,11 @@ SERVICE_FAULTS = {
     "610": (400, "Object Not Found"),
     "2010": (400, "Request has invalid or unsupported property"),
     "2020": (400, "Required param missing, need to supply the required value for the API"),
+    "2050": (400, "String length is either shorter or longer than supported by specification"),
     "2170": (400, "Invalid Enumeration"),
     "2500": (400, "Invalid Reference Id"),
     "4000": (400, "Error parsing query"),
+    "4001": (400, "Invalid query"),
     "5010": (400, "Stale Object Error"),
     "6000": (400, "A business validation error has occurred while processing your request"),
     "6140": (400, "Duplicate Document Number Error"),
@@ -24,6 +26,7 @@ SERVICE_FAULTS = {
     "6210": (400, "Account Period Closed, cannot update through Services API"),
     "6240": (400, "Duplicate Name Exists Error"),
     "6540": (400, "Deposited Transaction cannot be changed"),
+    "10000": (500, "An application error has occurred while processing your request"),
 }
 
 

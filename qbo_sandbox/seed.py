@@ -6,8 +6,14 @@ Nothing random: two companies created with the same options hold the same record
 from datetime import timedelta
 from decimal import Decimal
 
-from .entities import ACCOUNT_CLASSIFICATIONS
-
+# AccountType -> Classification (XSD AccountTypeEnum).
+ACCOUNT_CLASSIFICATIONS = {
+    "Bank": "Asset", "Accounts Receivable": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset",
+    "Other Asset": "Asset", "Accounts Payable": "Liability", "Credit Card": "Liability",
+    "Other Current Liability": "Liability", "Long Term Liability": "Liability", "Equity": "Equity",
+    "Income": "Revenue", "Other Income": "Revenue", "Cost of Goods Sold": "Expense", "Expense": "Expense",
+    "Other Expense": "Expense", "Non-Posting": "Expense",
+}
 # ISO code -> name as QBO spells it in CurrencyRef.name.
 CURRENCIES = {
     "USD": "United States Dollar", "EUR": "Euro", "GBP": "British Pound Sterling", "CAD": "Canadian Dollar",
@@ -156,42 +162,49 @@ def company_info(company):
 
 def preferences(company, settings):
     """Return the Preferences record of a new company with the given switches."""
-    accounting = {
-        "TrackDepartments": False,
-        "DepartmentTerminology": "Location",
-        "ClassTrackingPerTxn": False,
-        "ClassTrackingPerTxnLine": True,
-        "CustomerTerminology": "Customers",
-        "UseAccountNumbers": False,
-        "FirstMonthOfFiscalYear": "January",
-        "TaxYearMonth": "January",
-    }
-    if settings["closed_before"]:
-        accounting["BookCloseDate"] = (settings["closed_before"] - timedelta(days=1)).isoformat()
-    tax = {"UsingSalesTax": settings["sales_tax"], "PartnerTaxEnabled": False}
-    return {
-        "AccountingInfoPrefs": accounting,
+    prefs = {
+        "AccountingInfoPrefs": {
+            "TrackDepartments": False, "DepartmentTerminology": "Location", "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": True, "CustomerTerminology": "Customers", "UseAccountNumbers": False,
+            "FirstMonthOfFiscalYear": "January", "TaxYearMonth": "January",
+        },
         "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True, "QuantityWithPriceAndRate": True,
                                     "QuantityOnHand": True},
         "SalesFormsPrefs": {
             "AllowDeposit": True, "AllowDiscount": True, "AllowEstimates": True, "AllowServiceDate": False,
-            "AllowShipping": False, "CustomTxnNumbers": settings["custom_txn_numbers"],
-            "DefaultTerms": {"value": "3"}, "DefaultCustomerMessage": "Thank you for your business.",
+            "AllowShipping": False, "DefaultTerms": {"value": "3"},
+            "DefaultCustomerMessage": "Thank you for your business.",
             "ETransactionEnabledStatus": "NotApplicable", "UsingPriceLevels": False,
             "UsingProgressInvoicing": False,
         },
         "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
         "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "ShowBillRateToAll": False,
                               "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True},
-        "TaxPrefs": tax,
-        "CurrencyPrefs": {"MultiCurrencyEnabled": settings["multicurrency"],
-                          "HomeCurrency": {"value": company.home_currency}},
+        "TaxPrefs": {"PartnerTaxEnabled": False},
+        "CurrencyPrefs": {"HomeCurrency": {"value": company.home_currency}},
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
         "OtherPrefs": {"NameValue": [
             {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": "Thank you for your business."},
-            {"Name": "ProjectsEnabled", "Value": "true" if settings["projects_enabled"] else "false"},
         ]},
     }
+    apply_switches(prefs, settings)
+    return prefs
+
+
+def apply_switches(prefs, settings):
+    """Write the sandbox switches (``company.PREFERENCE_DEFAULTS`` keys) into a Preferences record."""
+    prefs.setdefault("SalesFormsPrefs", {})["CustomTxnNumbers"] = bool(settings["custom_txn_numbers"])
+    prefs.setdefault("CurrencyPrefs", {})["MultiCurrencyEnabled"] = bool(settings["multicurrency"])
+    prefs.setdefault("TaxPrefs", {})["UsingSalesTax"] = bool(settings["sales_tax"])
+    other_prefs = prefs.setdefault("OtherPrefs", {})
+    others = [item for item in other_prefs.get("NameValue", []) if item.get("Name") != "ProjectsEnabled"]
+    others.append({"Name": "ProjectsEnabled", "Value": "true" if settings["projects_enabled"] else "false"})
+    other_prefs["NameValue"] = others
+    if settings["closed_before"]:
+        close_date = settings["closed_before"] - timedelta(days=1)
+        prefs.setdefault("AccountingInfoPrefs", {})["BookCloseDate"] = close_date.isoformat()
+    else:
+        prefs.setdefault("AccountingInfoPrefs", {}).pop("BookCloseDate", None)
 
 
 def account(company, name, account_type, sub_type):
@@ -217,7 +230,8 @@ def _rate(company, name, percent, agency_id, applicable_on=None):
     rate = {
         "Name": name, "Description": name, "Active": True, "RateValue": Decimal(percent),
         "AgencyRef": {"value": agency_id}, "SpecialTaxType": "NONE", "DisplayType": "ReadOnly",
-        "EffectiveTaxRate": [{"RateValue": Decimal(percent), "EffectiveDate": f"2000-01-01T00:00:00{company.utc_offset}"}],
+        "EffectiveTaxRate": [{"RateValue": Decimal(percent),
+                              "EffectiveDate": f"2000-01-01T00:00:00{company.utc_offset}"}],
     }
     if applicable_on:
         rate["TaxApplicableOn"] = applicable_on

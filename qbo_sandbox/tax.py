@@ -1,8 +1,8 @@
 """Money to the cent, name-list references and sales tax as QuickBooks Online computes them.
 
-Shared by ``transactions.py``. Every amount is a ``Decimal`` rounded half-up to 0.01 and goes back
-to JSON as a number. Sources: shared/qbo_api.md sections 4.2 and 6.2; where they leave a behaviour
-open, the strict reading is taken and said so next to the code.
+Shared by ``transactions.py``. Every amount is a ``Decimal`` rounded half-up to 0.01 and stored as
+such (``jsonutil`` writes JSON numbers). Sources: shared/qbo_api.md sections 4.2 and 6.2; where they
+leave a behaviour open, the strict reading is taken and said so next to the code.
 
 US model (``company.country == "US"``, sales tax on): each sales line is ``TAX`` or ``NON``; the
 transaction's ``TxnTaxDetail.TxnTaxCodeRef`` names a TaxCode whose sales rates apply to the
@@ -90,9 +90,9 @@ def cents(value):
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def number(value):
-    """Return a ``Decimal`` as the JSON number QuickBooks sends (a float with at most 2 decimals)."""
-    return float(cents(value))
+def money(value):
+    """Return an amount as stored: a ``Decimal`` to the cent (``jsonutil`` writes it as a number)."""
+    return cents(Decimal(value))
 
 
 def allocate(total, weights):
@@ -127,7 +127,7 @@ def ref_value(ref):
     return str(ref)
 
 
-def lookup(company, entity, ref, element, required=False, allow_inactive=False):
+def lookup(company, entity, ref, element, required=False):
     """Return the stored name-list record a reference points to.
 
     :raise QboFault: 2020 when required and absent, 2500 for an unknown Id, 610 for an inactive record
@@ -141,7 +141,7 @@ def lookup(company, entity, ref, element, required=False, allow_inactive=False):
     if record is None:
         label = REFERENCE_LABELS.get(entity, entity)
         raise QboFault("2500", f"Invalid Reference Id : {label} element id {value} not found", element)
-    if record.get("Active") is False and not allow_inactive:
+    if record.get("Active") is False:
         raise QboFault("610", INACTIVE_DETAIL, element)
     return record
 
@@ -212,18 +212,18 @@ def compute_tax(company, doc, lines, discount, side, explicit_tax=None):
         total_tax = cents(explicit_tax)
     else:
         total_tax = sum((amount for _rate, _percent, _base, amount in tax_lines), Decimal(0))
-    detail = {"TotalTax": number(total_tax)}
+    detail = {"TotalTax": money(total_tax)}
     if code_ref:
         detail = {"TxnTaxCodeRef": {"value": code_ref}, **detail}
     if tax_lines:
         detail["TaxLine"] = [{
-            "Amount": number(amount),
+            "Amount": money(amount),
             "DetailType": "TaxLineDetail",
             "TaxLineDetail": {
                 "TaxRateRef": {"value": rate},
                 "PercentBased": True,
-                "TaxPercent": float(percent),
-                "NetAmountTaxable": number(base),
+                "TaxPercent": percent,
+                "NetAmountTaxable": money(base),
             },
         } for rate, percent, base, amount in tax_lines]
     doc["TxnTaxDetail"] = detail
@@ -316,5 +316,5 @@ def _checked_gross(detail, net, percent):
     if expected != net:
         raise business(f"Line Amount {net} is not the net of TaxInclusiveAmt {gross} at {percent}% "
                        f"(expected {expected}).", "Line.Amount")
-    detail["TaxInclusiveAmt"] = number(gross)
+    detail["TaxInclusiveAmt"] = money(gross)
     return gross

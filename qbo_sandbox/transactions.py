@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from .faults import QboFault
 from .tax import (
-    business, cents, compute_tax, invalid_enum, lookup, missing, number, ref_value, to_decimal,
+    business, cents, compute_tax, invalid_enum, lookup, missing, money, ref_value, to_decimal,
 )
 
 TRANSACTION_ENTITIES = {
@@ -66,7 +66,7 @@ def prepare(company, entity, doc, previous=None, include=()):
         _check_not_deposited(company, entity, previous)
     doc["TxnDate"] = _date(doc.get("TxnDate"), "TxnDate") or _today(company).isoformat()
     _check_open_period(company, doc)
-    _doc_number(company, entity, doc, previous, include)
+    _doc_money(company, entity, doc, previous, include)
     PREPARERS[entity](company, entity, doc, previous)
     return doc
 
@@ -140,7 +140,7 @@ def _check_open_period(company, doc):
 
 
 def _check_not_deposited(company, entity, doc):
-    if entity in ("Payment", "SalesReceipt") and doc.get("Id") and _deposit_of(company, entity, doc["Id"], {}):
+    if entity in ("Payment", "SalesReceipt") and _deposit_of(company, entity, doc["Id"], {}):
         raise QboFault("6540", DEPOSITED_DETAIL)
 
 
@@ -166,7 +166,7 @@ def _amount(value, element, required=True, negative=False):
     return amount
 
 
-def _doc_number(company, entity, doc, previous, include):
+def _doc_money(company, entity, doc, previous, include):
     """DocNumber: length, automatic numbering of sales forms, duplicates (6140)."""
     number_value = doc.get("DocNumber")
     if number_value in (None, "") and previous is not None:
@@ -186,8 +186,9 @@ def _doc_number(company, entity, doc, previous, include):
     doc["DocNumber"] = number_value
     if auto or not company.custom_txn_numbers or "allowduplicatedocnum" in include:
         return
+    own_id = (previous or {}).get("Id")
     for other_entity, other in _same_sequence(company, entity, doc):
-        if other.get("DocNumber") == number_value and other.get("Id") != doc.get("Id"):
+        if other.get("DocNumber") == number_value and (other_entity, other["Id"]) != (entity, own_id):
             raise QboFault("6140", "You must specify a different number. This number has already been used. "
                            f"DocNumber={number_value} is assigned to TxnType={_label(other_entity)} "
                            f"with TxnId={other['Id']}", "DocNumber")
@@ -219,6 +220,13 @@ def _check_refs(company, doc, fields):
     """Check optional header references: ``{field: entity}``."""
     for field, entity in fields.items():
         lookup(company, entity, doc.get(field), field)
+
+
+def _project(company, holder):
+    """``ProjectRef`` (on a transaction or a line) must name a project customer."""
+    project = lookup(company, "Customer", holder.get("ProjectRef"), "ProjectRef")
+    if project is not None and not project.get("IsProject"):
+        raise business(f"ProjectRef {project['Id']} is a customer, not a project.", "ProjectRef")
 
 
 def _party(company, doc, field, entity, required):
@@ -271,7 +279,7 @@ def _currency(company, doc, party):
         if rate <= 0:
             raise business("ExchangeRate must be greater than zero.", "ExchangeRate")
     if company.multicurrency:
-        doc["ExchangeRate"] = float(rate)
+        doc["ExchangeRate"] = rate
     else:
         doc.pop("ExchangeRate", None)
     return rate
@@ -280,9 +288,9 @@ def _currency(company, doc, party):
 def _home_amounts(company, doc, rate):
     if not company.multicurrency:
         return
-    doc["HomeTotalAmt"] = number(cents(to_decimal(doc["TotalAmt"], "TotalAmt") * rate))
+    doc["HomeTotalAmt"] = money(cents(to_decimal(doc["TotalAmt"], "TotalAmt") * rate))
     if "Balance" in doc:
-        doc["HomeBalance"] = number(cents(to_decimal(doc["Balance"], "Balance") * rate))
+        doc["HomeBalance"] = money(cents(to_decimal(doc["Balance"], "Balance") * rate))
 
 
 def _due_date(company, doc, term_field, default_term):
@@ -372,7 +380,7 @@ def _sales_lines(company, entity, doc):
         if detail_type == "SalesItemLineDetail":
             detail = line.setdefault("SalesItemLineDetail", {})
             amount = _quantity_amount(line, detail, "SalesItemLineDetail")
-            line["Amount"] = number(amount)
+            line["Amount"] = money(amount)
             if ref_value(detail.get("ItemRef")) is not None:
                 item = lookup(company, "Item", detail["ItemRef"], "SalesItemLineDetail.ItemRef")
                 detail["ItemRef"] = {"value": str(item["Id"]), "name": item.get("Name", "")}
@@ -394,7 +402,7 @@ def _sales_lines(company, entity, doc):
                            "Line.DetailType")
         kept.append(line)
     subtotal = sum((amount for _detail, amount in counted), Decimal(0))
-    kept.append({"Amount": number(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+    kept.append({"Amount": money(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     discount = Decimal(0)
     if discount_line is not None:
         discount = _discount(company, discount_line, subtotal)
@@ -419,7 +427,7 @@ def _discount(company, line, subtotal):
         amount = cents(_amount(line.get("Amount"), "Line.Amount"))
         if amount > subtotal:
             raise business(f"The discount ({amount}) cannot be more than the subtotal ({subtotal}).", "Line.Amount")
-    line["Amount"] = number(amount)
+    line["Amount"] = money(amount)
     return amount
 
 
@@ -453,8 +461,8 @@ def _expense_lines(company, doc):
         if status == "Billable" and customer is None:
             raise missing("CustomerRef")
         _check_refs(company, detail, {"ClassRef": "Class"})
-        lookup(company, "Customer", line.get("ProjectRef"), "ProjectRef")
-        line["Amount"] = number(amount)
+        _project(company, line)
+        line["Amount"] = money(amount)
         counted.append((detail, amount))
     return counted, sum((amount for _detail, amount in counted), Decimal(0))
 
@@ -489,8 +497,8 @@ def _explicit_tax(company, entity, doc, previous, preparer):
 def _prepare_sales(company, entity, doc, previous, honour_tax=True):
     customer = _party(company, doc, "CustomerRef", "Customer", required=entity != "SalesReceipt")
     rate = _currency(company, doc, customer)
-    _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department", "ProjectRef": "Customer",
-                               "PaymentMethodRef": "PaymentMethod"})
+    _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department", "PaymentMethodRef": "PaymentMethod"})
+    _project(company, doc)
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"))
     counted, _subtotal, discount = _sales_lines(company, entity, doc)
     _line_ids(doc, previous)
@@ -498,20 +506,20 @@ def _prepare_sales(company, entity, doc, previous, honour_tax=True):
     _tax, total = compute_tax(company, doc, counted, discount, "sales", explicit)
     if total < 0:
         raise business(f"The {_label(entity).lower()} total cannot be negative.", "TotalAmt")
-    doc["TotalAmt"] = number(total)
+    doc["TotalAmt"] = money(total)
     if entity == "Invoice":
         _due_date(company, doc, "SalesTermRef", customer.get("SalesTermRef"))
         deposit = cents(_amount(doc.get("Deposit"), "Deposit", required=False) or Decimal(0))
         if deposit > total:
             raise business("The deposit cannot be more than the invoice total.", "Deposit")
         if deposit:
-            doc["Deposit"] = number(deposit)
+            doc["Deposit"] = money(deposit)
         _settle(company, entity, doc, previous, total - deposit)
     elif entity == "CreditMemo":
         _settle(company, entity, doc, previous, total)
         doc["RemainingCredit"] = doc["Balance"]
     else:
-        doc["Balance"] = 0.0
+        doc["Balance"] = money(0)
     _home_amounts(company, doc, rate)
 
 
@@ -527,7 +535,7 @@ def _settle(company, entity, doc, previous, open_amount):
         if open_amount < applied:
             raise business(f"The {_label(entity).lower()} total cannot be less than the {applied} already "
                            "applied to it.", "TotalAmt")
-    doc["Balance"] = number(open_amount - applied)
+    doc["Balance"] = money(open_amount - applied)
     doc["LinkedTxn"] = _links(entity, doc.get("LinkedTxn"), applications)
     if not doc["LinkedTxn"]:
         doc.pop("LinkedTxn")
@@ -573,15 +581,15 @@ def _prepare_expense(company, entity, doc, previous, honour_tax=True):
         if account_code != ref_value(doc["CurrencyRef"]):
             raise business(f"The currency of {account.get('Name')} ({account_code}) must be the transaction "
                            "currency.", "CurrencyRef")
-    _check_refs(company, doc, {"DepartmentRef": "Department", "ProjectRef": "Customer",
-                               "PaymentMethodRef": "PaymentMethod"})
+    _check_refs(company, doc, {"DepartmentRef": "Department", "PaymentMethodRef": "PaymentMethod"})
+    _project(company, doc)
     counted, _subtotal = _expense_lines(company, doc)
     _line_ids(doc, previous)
     explicit = _explicit_tax(company, entity, doc, previous, _prepare_expense) if honour_tax else None
     _tax, total = compute_tax(company, doc, counted, Decimal(0), "purchase", explicit)
     if total < 0:
         raise business(f"The {_label(entity).lower()} total cannot be negative.", "TotalAmt")
-    doc["TotalAmt"] = number(total)
+    doc["TotalAmt"] = money(total)
     if entity == "Bill":
         vendor_term = party.get("TermRef")
         _due_date(company, doc, "SalesTermRef", vendor_term)
@@ -645,7 +653,7 @@ def _prepare_payment(company, entity, doc, previous):
     if total < 0:
         raise business("The payment amount cannot be negative.", "TotalAmt")
     total = cents(total)
-    doc["TotalAmt"] = number(total)
+    doc["TotalAmt"] = money(total)
     if customer_side:
         _payment_accounts(company, doc)
     else:
@@ -656,7 +664,7 @@ def _prepare_payment(company, entity, doc, previous):
     if applied > total:
         raise business(f"The amount applied ({applied}) is more than the payment amount ({total}).", "TotalAmt")
     if customer_side:
-        doc["UnappliedAmt"] = number(total - applied)
+        doc["UnappliedAmt"] = money(total - applied)
     _home_amounts(company, doc, rate)
 
 
@@ -667,7 +675,8 @@ def _payment_accounts(company, doc):
             doc["DepositToAccountRef"] = {"value": str(account["Id"]), "name": account.get("Name", "")}
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"))
     _account(company, doc, "ARAccountRef", ("Accounts Receivable",))
-    _check_refs(company, doc, {"PaymentMethodRef": "PaymentMethod", "ProjectRef": "Customer"})
+    _check_refs(company, doc, {"PaymentMethodRef": "PaymentMethod"})
+    _project(company, doc)
 
 
 def _bill_payment_accounts(company, doc):
@@ -693,7 +702,7 @@ def _apply_lines(company, entity, doc, previous, party_field):
     requested = {}  # (entity, id) -> amount
     for line in doc.get("Line") or []:
         amount = cents(_amount(line.get("Amount"), "Line.Amount"))
-        line["Amount"] = number(amount)
+        line["Amount"] = money(amount)
         links = line.get("LinkedTxn") or []
         if len(links) != 1:
             raise business("Each payment line must link exactly one transaction (LinkedTxn).", "Line.LinkedTxn")
@@ -746,21 +755,21 @@ def _prepare_deposit(company, entity, doc, previous):
     total = Decimal(0)
     for line in doc["Line"]:
         amount = cents(_amount(line.get("Amount"), "Line.Amount"))
-        line["Amount"] = number(amount)
+        line["Amount"] = money(amount)
         links = line.get("LinkedTxn") or []
         if links:
-            _deposit_link(company, doc, links, amount)
+            _deposit_link(company, (previous or {}).get("Id"), links, amount)
         else:
             detail = line.get("DepositLineDetail") or {}
             lookup(company, "Account", detail.get("AccountRef"), "DepositLineDetail.AccountRef", required=True)
             line["DetailType"] = "DepositLineDetail"
         total += amount
     _line_ids(doc, previous)
-    doc["TotalAmt"] = number(total)
+    doc["TotalAmt"] = money(total)
     _home_amounts(company, doc, rate)
 
 
-def _deposit_link(company, doc, links, amount):
+def _deposit_link(company, deposit_id, links, amount):
     if len(links) != 1 or links[0].get("TxnType") not in ("Payment", "SalesReceipt"):
         raise business("A deposit line links exactly one Payment or SalesReceipt.", "Line.LinkedTxn")
     source_entity, source_id = links[0]["TxnType"], str(links[0].get("TxnId") or "")
@@ -768,7 +777,7 @@ def _deposit_link(company, doc, links, amount):
     if source is None:
         raise QboFault("610", DELETED_TXN_DETAIL, "LinkedTxn.TxnId")
     other = _deposit_of(company, source_entity, source_id, {})
-    if other is not None and other.get("Id") != doc.get("Id"):
+    if other is not None and other["Id"] != deposit_id:
         raise QboFault("6540", DEPOSITED_DETAIL, "LinkedTxn")
     if to_decimal(source.get("TotalAmt"), "TotalAmt") != amount:
         raise business(f"The deposit line must deposit the whole {source_entity} ({source.get('TotalAmt')}).",
@@ -788,7 +797,7 @@ def _prepare_journal_entry(company, entity, doc, previous):
         if line.get("DetailType") != "JournalEntryLineDetail" or detail is None:
             raise missing("JournalEntryLineDetail")
         amount = cents(_amount(line.get("Amount"), "Line.Amount"))
-        line["Amount"] = number(amount)
+        line["Amount"] = money(amount)
         posting = detail.get("PostingType")
         if posting not in totals:
             raise invalid_enum("PostingType", posting, tuple(totals))
@@ -808,7 +817,7 @@ def _prepare_journal_entry(company, entity, doc, previous):
     if totals["Debit"] != totals["Credit"]:
         raise business(f"Debits ({totals['Debit']}) and credits ({totals['Credit']}) must be equal.", "Line")
     _line_ids(doc, previous)
-    doc["TotalAmt"] = number(totals["Debit"])
+    doc["TotalAmt"] = money(totals["Debit"])
     _home_amounts(company, doc, rate)
 
 
@@ -873,7 +882,7 @@ def _refresh_links(company, entity, payments, pending):
         applications = _applications(company, target_entity, target_id, pending)
         applied = sum((amount for _payment, amount in applications), Decimal(0))
         total = to_decimal(target.get("TotalAmt"), "TotalAmt") - (to_decimal(target.get("Deposit"), "Deposit") or 0)
-        target["Balance"] = number(total - applied)
+        target["Balance"] = money(total - applied)
         if target_entity == "CreditMemo":
             target["RemainingCredit"] = target["Balance"]
         target["LinkedTxn"] = _links(target_entity, target.get("LinkedTxn"), applications)
@@ -918,7 +927,7 @@ def _set_party_balance(company, party_entity, party_id, pending):
     party = company.get(party_entity, party_id)
     if party is None:
         return
-    party["Balance"] = number(balance)
+    party["Balance"] = money(balance)
     if party_entity == "Customer":
         _set_balance_with_jobs(company, party)
 
@@ -931,7 +940,7 @@ def _set_balance_with_jobs(company, customer):
         total = to_decimal(customer.get("Balance"), "Balance") or Decimal(0)
         for child in children:
             total += to_decimal(child.get("BalanceWithJobs", child.get("Balance")), "Balance") or 0
-        customer["BalanceWithJobs"] = number(total)
+        customer["BalanceWithJobs"] = money(total)
         parent_id = ref_value(customer.get("ParentRef"))
         customer = company.get("Customer", parent_id) if parent_id else None
 
@@ -942,7 +951,7 @@ def _zero_out(doc):
     """Amounts and quantities to 0, tax included; references and descriptions stay."""
     for line in doc.get("Line") or []:
         if "Amount" in line:
-            line["Amount"] = 0.0
+            line["Amount"] = money(0)
         for key, detail in line.items():
             if key.endswith("Detail") and isinstance(detail, dict):
                 for field in ("Qty", "TaxInclusiveAmt", "TaxAmount"):
@@ -950,10 +959,10 @@ def _zero_out(doc):
                         detail[field] = 0
     tax_detail = doc.get("TxnTaxDetail")
     if tax_detail:
-        tax_detail["TotalTax"] = 0.0
+        tax_detail["TotalTax"] = money(0)
         for tax_line in tax_detail.get("TaxLine") or []:
-            tax_line["Amount"] = 0.0
-            tax_line.get("TaxLineDetail", {})["NetAmountTaxable"] = 0.0
+            tax_line["Amount"] = money(0)
+            tax_line.get("TaxLineDetail", {})["NetAmountTaxable"] = money(0)
     for field in ("TotalAmt", "Balance", "HomeTotalAmt", "HomeBalance", "UnappliedAmt", "Deposit", "RemainingCredit"):
         if field in doc:
-            doc[field] = 0.0
+            doc[field] = money(0)

@@ -72,7 +72,7 @@ class TestQboClient(SandboxTestMixin, BaseCase):
         error = caught.exception
         self.assertEqual((error.status, error.code), (400, "6240"))
         self.assertEqual(error.message, "Duplicate Name Exists Error")
-        self.assertIn("Client Duplicate", error.detail)
+        self.assertIn("already using this name", error.detail)
         self.assertFalse(error.retryable)
         self.assertTrue(error.intuit_tid)
         self.assertEqual(self.sleeps, [])

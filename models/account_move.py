@@ -1,0 +1,224 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES, app_url
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
+QBO_MOVE_STATES = [
+    ("not_exported", "Not exported"),
+    ("to_send", "To export"),
+    ("exported", "Exported"),
+    ("changed", "Changed since export"),
+    ("error", "Error"),
+    ("voided", "Voided"),
+]
+# Fields of a posted move that change its QuickBooks copy when edited.
+QBO_TRACKED_FIELDS = ("ref", "narration", "invoice_date_due")
+# QuickBooks web app per environment (a custom environment is the local sandbox: its own address).
+APP_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    qbo_state = fields.Selection(
+        QBO_MOVE_STATES, string="QuickBooks", default="not_exported", required=True, copy=False,
+        readonly=True, index=True, tracking=False,
+    )
+    qbo_id = fields.Char(string="QuickBooks ID", copy=False, readonly=True, index=True)
+    qbo_doc_number = fields.Char(string="QuickBooks Number", copy=False, readonly=True)
+    qbo_sync_token = fields.Char(string="QuickBooks SyncToken", copy=False, readonly=True)
+    qbo_error = fields.Text(string="QuickBooks Error", copy=False, readonly=True)
+    qbo_export_generation = fields.Integer(
+        string="QuickBooks Export Generation", copy=False, readonly=True,
+        help="Part of the requestid of a creation: a new generation starts after a refused creation, so a "
+             "corrected document is really sent again, while a retry after a lost answer replays.",
+    )
+    qbo_pending_requestid = fields.Char(
+        string="QuickBooks Pending Request", copy=False, readonly=True,
+        help="requestid of a creation whose answer was lost: the next attempt sends it again so that "
+             "QuickBooks replays it instead of creating a second copy.",
+    )
+    qbo_retry_count = fields.Integer(string="QuickBooks Attempts", copy=False, readonly=True)
+    qbo_next_attempt = fields.Datetime(string="QuickBooks Next Attempt", copy=False, readonly=True)
+    qbo_exported_at = fields.Datetime(string="Exported to QuickBooks on", copy=False, readonly=True)
+    qbo_sent_at = fields.Datetime(string="Emailed by QuickBooks on", copy=False, readonly=True)
+    qbo_amount_total = fields.Monetary(string="QuickBooks Total", copy=False, readonly=True)
+    qbo_amount_tax = fields.Monetary(string="QuickBooks Tax", copy=False, readonly=True)
+    qbo_export_requested_by = fields.Many2one("res.users", string="QuickBooks Export Requested by", copy=False,
+                                              readonly=True)
+    qbo_url = fields.Char(string="Open in QuickBooks", compute="_compute_qbo_url")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("qbo_id", "move_type", "company_id")
+    def _compute_qbo_url(self):
+        for move in self:
+            entity = ENTITY_BY_MOVE_TYPE.get(move.move_type)
+            company = move.company_id.sudo()
+            host = APP_HOSTS.get(company.qbo_environment) or (company.qbo_api_url or "").rstrip("/")
+            if not (move.qbo_id and entity and host):
+                move.qbo_url = False
+                continue
+            url = app_url(host, entity, move.qbo_id)
+            if company.qbo_environment == "custom":
+                url = f"{url}&realmId={company.qbo_realm_id}"
+            move.qbo_url = url
+
+    # === CRUD / OVERRIDES === #
+
+    def write(self, vals):
+        # EXTENDS 'account': an exported document edited after posting differs from its QuickBooks copy.
+        if QBO_TRACKED_FIELDS and set(vals) & set(QBO_TRACKED_FIELDS) and "qbo_state" not in vals:
+            changed = self.filtered(lambda move: move.state == "posted" and move.qbo_id
+                                    and move.qbo_state in ("exported", "error"))
+            result = super().write(vals)
+            changed.filtered(lambda move: move.state == "posted").sudo()._qbo_write({"qbo_state": "changed"})
+            return result
+        return super().write(vals)
+
+    def button_draft(self):
+        # EXTENDS 'account': a document reset to draft differs (or will) from its QuickBooks copy.
+        result = super().button_draft()
+        exported = self.filtered(lambda move: move.qbo_id and move.qbo_state not in ("voided", "changed"))
+        exported.sudo()._qbo_write({"qbo_state": "changed"})
+        queued = self.filtered(lambda move: not move.qbo_id and move.qbo_state in ("to_send", "error"))
+        queued.sudo()._qbo_write({"qbo_state": "not_exported", "qbo_export_requested_by": False})
+        return result
+
+    def button_cancel(self):
+        # EXTENDS 'account': the QuickBooks copy of a cancelled document is voided first; if QuickBooks
+        # refuses (payments applied there), nothing is cancelled.
+        to_void = self.filtered(lambda move: move.qbo_id and move.qbo_state != "voided")
+        if to_void:
+            to_void._qbo_check_manager()
+        done = self.env["qbo.move.export"].sudo()._qbo_void_moves(to_void.sudo())
+        result = super().button_cancel()
+        for move, values in done.items():
+            move._qbo_write(values)
+        return result
+
+    def _post(self, soft=True):
+        # EXTENDS 'account': queue the export of posted documents when the company asks for it.
+        posted = super()._post(soft=soft)
+        to_queue = posted.filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE
+                                   and move.company_id.qbo_export_on_post and move.company_id.qbo_realm_id)
+        if to_queue:
+            to_queue.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
+                                        "qbo_next_attempt": False})
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export_moves")._trigger()
+        return posted
+
+    # === ACTION METHODS === #
+
+    def action_qbo_export(self):
+        """Export the posted documents of the selection to QuickBooks (Action > Export to QBO).
+
+        Drafts and cancelled documents are skipped and counted. Up to the company's limit the export
+        runs now; larger selections are queued for the export cron, which notifies the user at the end.
+
+        :return: a ``display_notification`` action with the counts
+        :raise AccessError: if the user is not a QuickBooks manager
+        """
+        self._qbo_check_manager()
+        documents = self.filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
+        posted = documents.filtered(lambda move: move.state == "posted")
+        skipped = len(self) - len(posted)
+        limit = max(posted.company_id.mapped("qbo_export_sync_limit") or [30])
+        if len(posted) > limit:
+            posted.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
+                                      "qbo_next_attempt": False, "qbo_export_requested_by": self.env.uid})
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export_moves")._trigger()
+            message = _("%(count)s documents queued for export to QuickBooks; you will be notified when it is "
+                        "done.", count=len(posted))
+            if skipped:
+                message += " " + _("%s skipped: not posted.", skipped)
+            return self._qbo_notification(message, "info")
+        report = self.env["qbo.move.export"].sudo()._qbo_export_moves(posted.sudo())
+        return self._qbo_notification(report.message(skipped), report.notification_type())
+
+    def action_qbo_retry(self):
+        """Export again the documents whose export failed (or changed since their export)."""
+        self._qbo_check_manager()
+        return self.action_qbo_export()
+
+    def action_qbo_send(self):
+        """Have QuickBooks email the exported invoice or credit note to the customer's invoice address."""
+        self._qbo_check_manager()
+        moves = self.filtered(lambda move: move.qbo_id and move.qbo_state == "exported"
+                              and ENTITY_BY_MOVE_TYPE.get(move.move_type) in SENDABLE_ENTITIES)
+        if not moves:
+            raise UserError(_("QuickBooks: export the invoices or credit notes first; only exported ones can be "
+                              "emailed by QuickBooks."))
+        report = self.env["qbo.move.export"].sudo()._qbo_send_moves(moves.sudo())
+        return self._qbo_notification(report.message(len(self) - len(moves)), report.notification_type())
+
+    def action_qbo_preview(self):
+        """Show the exact JSON the export would send for this document, without sending it.
+
+        :return: the preview wizard
+        Note: self.ensure_one()
+        """
+        self.ensure_one()
+        self._qbo_check_manager()
+        wizard = self.env["qbo.preview.wizard"].create(
+            self.env["qbo.move.export"].sudo()._qbo_preview_values(self.sudo()))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("QuickBooks Preview"),
+            "res_model": "qbo.preview.wizard",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_qbo_open(self):
+        """Open the document in QuickBooks."""
+        self.ensure_one()
+        if not self.qbo_url:
+            raise UserError(_("QuickBooks: this document is not in QuickBooks."))
+        return {"type": "ir.actions.act_url", "url": self.qbo_url, "target": "new"}
+
+    def action_qbo_open_logs(self):
+        """Open the QuickBooks exchanges of this document."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_qbo_sync_log")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        return action
+
+    # === CRON === #
+
+    @api.model
+    def _cron_qbo_export(self):
+        """Export one bounded batch of queued documents and report progress; the runner calls again
+        while some remain, and the users who queued them are notified when theirs are all done."""
+        self.env["qbo.move.export"]._qbo_cron_export()
+
+    # === TOOLING === #
+
+    def _qbo_write(self, values):
+        """Write QuickBooks bookkeeping fields without marking the document as edited by hand."""
+        if self:
+            self.with_context(skip_is_manually_modified=True, skip_readonly_check=True).write(values)
+
+    def _qbo_check_manager(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only QuickBooks managers can export documents to QuickBooks."))
+
+    @api.model
+    def _qbo_notification(self, message, notification_type):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("QuickBooks Online"),
+                "message": message,
+                "type": notification_type,
+                "sticky": notification_type in ("warning", "danger"),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

@@ -1,0 +1,247 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from ..qbo_master_data import SyncSummary
+from .common import QboTestCommon
+
+
+class QboMappingCommon(QboTestCommon):
+    """Helpers to drive the mapping screens as a QuickBooks manager and to look into QuickBooks."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.qbo_user = cls._qbo_new_user("qbo_reader", "base.group_user,quickbooks_connector.group_qbo_user")
+        # Importing contacts creates them with the manager's own rights.
+        cls.qbo_manager.groups_id += cls.env.ref("base.group_partner_manager")
+        cls.client = cls.company._qbo_get_client()
+
+    def qbo_create(self, entity, payload):
+        """Create a record in QuickBooks over HTTP, as another QuickBooks user would."""
+        return self.client.create(entity, payload)
+
+    def qbo_records(self, entity, **where):
+        """Return the QuickBooks records of ``entity`` (active or not) matching ``where`` exactly."""
+        return [doc for doc in self.qbo_sandbox_company.all(entity)
+                if all(doc.get(key) == value for key, value in where.items())]
+
+    def open_screen(self, kind, user=None):
+        lines = self.env["qbo.mapping.line"].with_user(user or self.qbo_manager).with_company(self.company)
+        action = lines.action_open_screen(kind)
+        return lines.with_context(action["context"]).search(action["domain"])
+
+    def rows(self, kind, user=None, **where):
+        lines = self.env["qbo.mapping.line"].with_user(user or self.qbo_manager).with_context(qbo_kind=kind)
+        domain = [("kind", "=", kind), ("company_id", "=", self.company.id)]
+        return lines.search(domain + [(key, "=", value) for key, value in where.items()])
+
+    def mapping(self, record, entity):
+        return self.env["qbo.mapping"].search([
+            ("company_id", "=", self.company.id), ("res_model", "=", record._name), ("res_id", "=", record.id),
+            ("qbo_entity", "=", entity),
+        ])
+
+    def new_partner(self, name, **values):
+        return self.env["res.partner"].create({"name": name, "is_company": True, **values})
+
+
+@tagged("post_install", "-at_install")
+class TestMappingScreens(QboMappingCommon):
+    """Link, unlink, clear, import, export and automatch through the mapping screens."""
+
+    def test_screen_rows_and_link_unlink_clear(self):
+        """Rows show both sides; Link, Unlink and Clear all links change only the links."""
+        partner = self.new_partner("Screen Test Bicycles")
+        customer = self.qbo_create("Customer", {"DisplayName": "Screen Test Bikes"})
+        rows = self.open_screen("customer")
+        odoo_row = rows.filtered(lambda row: row.res_id == partner.id)
+        qbo_row = rows.filtered(lambda row: row.qbo_id == customer["Id"])
+        self.assertEqual((odoo_row.state, qbo_row.state), ("odoo", "qbo"))
+        with self.assertRaises(UserError):
+            odoo_row.action_link()
+
+        (odoo_row | qbo_row).action_link()
+        self.assertRecordValues(self.mapping(partner, "Customer"), [{
+            "qbo_id": customer["Id"], "qbo_name": "Screen Test Bikes", "qbo_sync_token": customer["SyncToken"],
+        }])
+        self.assertEqual(odoo_row.state, "linked")
+        self.assertFalse(qbo_row.exists())
+        # The QuickBooks record is taken: linking it to another partner is refused.
+        other = self.new_partner("Screen Test Other")
+        with self.assertRaisesRegex(UserError, "already linked"):
+            self.env["qbo.mapping"]._link(self.company, other, "Customer", customer["Id"])
+
+        odoo_row.action_unlink_pairs()
+        self.assertFalse(self.mapping(partner, "Customer"))
+        self.assertEqual(len(self.rows("customer", qbo_id=customer["Id"], state="qbo")), 1)
+        self.assertEqual(odoo_row.state, "odoo")
+
+        self.env["qbo.mapping"]._link(self.company, partner, "Customer", customer["Id"])
+        self.env["qbo.mapping"]._link(self.company, other, "Vendor", customer["Id"])
+        self.rows("customer")[:1].action_clear_all()
+        self.assertFalse(self.mapping(partner, "Customer"))
+        self.assertTrue(self.mapping(other, "Vendor"), "clearing customers leaves vendors linked")
+        # Nothing was changed in QuickBooks.
+        self.assertEqual(self.qbo_sandbox_company.get("Customer", customer["Id"])["SyncToken"], customer["SyncToken"])
+
+    def test_import_then_export_round_trip(self):
+        """Import creates Odoo records once; export after it creates nothing twice in QuickBooks."""
+        created = [self.qbo_create("Customer", payload) for payload in (
+            {"DisplayName": "Round Trip Alpha", "CompanyName": "Round Trip Alpha",
+             "PrimaryEmailAddr": {"Address": "alpha@roundtrip.example"},
+             "BillAddr": {"Line1": "1 Alpha Rd", "City": "Austin", "CountrySubDivisionCode": "TX",
+                          "PostalCode": "73301", "Country": "US"}},
+            {"DisplayName": "Round Trip Beta", "GivenName": "Round", "FamilyName": "Trip Beta"},
+        )]
+        # An Odoo partner with the same email as a QuickBooks customer is linked, not duplicated.
+        existing = self.new_partner("Alpha (old name)", email="ALPHA@roundtrip.example")
+        self.open_screen("customer")
+        to_import = self.rows("customer", state="qbo").filtered(lambda row: row.qbo_name.startswith("Round Trip"))
+        self.assertEqual(len(to_import), 2)
+        message = to_import.action_import()["params"]["message"]
+        self.assertEqual(message, "1 linked, 1 created in Odoo")
+
+        self.assertEqual(self.mapping(existing, "Customer").qbo_id, created[0]["Id"])
+        beta = self.env["res.partner"].search([("name", "=", "Round Trip Beta")])
+        self.assertEqual(len(beta), 1)
+        self.assertFalse(beta.is_company)
+        self.assertEqual(beta.customer_rank, 1)
+        self.assertEqual(self.mapping(beta, "Customer").qbo_id, created[1]["Id"])
+
+        texas = self.qbo_create("Customer", {"DisplayName": "Round Trip Gamma", "CompanyName": "Gamma Inc",
+                                             "BillAddr": {"City": "Austin", "CountrySubDivisionCode": "TX",
+                                                          "Country": "US"}})
+        self.open_screen("customer")
+        self.rows("customer", qbo_id=texas["Id"]).action_import()
+        gamma = self.env["res.partner"].search([("name", "=", "Round Trip Gamma")])
+        self.assertRecordValues(gamma, [{"is_company": True, "city": "Austin",
+                                         "country_id": self.env.ref("base.us").id,
+                                         "state_id": self.env.ref("base.state_us_44").id}])
+
+        # Export every Odoo customer: the imported ones are linked already, one new one is created.
+        fresh = self.new_partner("Round Trip Delta", email="delta@roundtrip.example")
+        before = len(self.qbo_records("Customer"))
+        self.open_screen("customer")
+        self.rows("customer", state="odoo").filtered(
+            lambda row: row.res_id in (fresh | beta | gamma | existing).ids).action_export()
+        self.assertEqual(len(self.qbo_records("Customer")), before + 1)
+        delta = self.qbo_records("Customer", DisplayName="Round Trip Delta")
+        self.assertEqual(len(delta), 1)
+        self.assertEqual(delta[0]["PrimaryEmailAddr"]["Address"], "delta@roundtrip.example")
+        self.assertEqual(self.mapping(fresh, "Customer").qbo_id, delta[0]["Id"])
+
+        # Clear all links, then export and import again: everything is matched, nothing duplicated.
+        self.rows("customer")[:1].action_clear_all()
+        self.rows("customer", state="odoo").filtered(
+            lambda row: row.res_id in (fresh | beta | gamma | existing).ids).action_export()
+        self.assertEqual(len(self.qbo_records("Customer")), before + 1)
+        for partner in fresh | beta | gamma | existing:
+            self.assertTrue(self.mapping(partner, "Customer"), partner.name)
+        self.rows("customer")[:1].action_clear_all()
+        partners_before = self.env["res.partner"].search_count([])
+        self.rows("customer", state="qbo").filtered(lambda row: row.qbo_name.startswith("Round Trip")).action_import()
+        self.assertEqual(self.env["res.partner"].search_count([]), partners_before)
+        for partner in fresh | beta | gamma | existing:
+            self.assertTrue(self.mapping(partner, "Customer"), partner.name)
+
+    def test_automatch_review_then_apply(self):
+        """Automatch proposes exact and similar pairs with their score; only ticked pairs are linked."""
+        names = {
+            "Societe Generale Automatch": "Société Générale Automatch",
+            "Acme Automatch Inc": "Acme Automatch Inc.",
+            "JOHNSON AUTOMATCH PLUMBING": "Johnson Automatch Plumbing",
+            "Initech Automatch Consultng": "Initech Automatch Consulting",
+            "South Automatch Bakery": "North Automatch Bakery",
+        }
+        partners = {odoo: self.new_partner(odoo) for odoo in names.values()}
+        customers = {qbo: self.qbo_create("Customer", {"DisplayName": qbo}) for qbo in names}
+        self.company.qbo_automatch_threshold = 90
+        rows = self.open_screen("customer")
+        action = rows[:1].action_automatch()
+        wizard = self.env["qbo.automatch.wizard"].with_user(self.qbo_manager).browse(action["res_id"])
+        self.assertEqual(wizard.threshold, 90)
+        proposals = {(line.odoo_name, line.qbo_name): line for line in wizard.line_ids
+                     if "Automatch" in line.odoo_name}
+        self.assertEqual(set(proposals), {
+            ("Société Générale Automatch", "Societe Generale Automatch"),
+            ("Acme Automatch Inc.", "Acme Automatch Inc"),
+            ("Johnson Automatch Plumbing", "JOHNSON AUTOMATCH PLUMBING"),
+            ("Initech Automatch Consulting", "Initech Automatch Consultng"),
+        })
+        self.assertEqual(proposals[("Acme Automatch Inc.", "Acme Automatch Inc")].score, 100)
+        fuzzy = proposals[("Initech Automatch Consulting", "Initech Automatch Consultng")]
+        self.assertEqual(fuzzy.reason, "similar")
+        self.assertTrue(90 <= fuzzy.score < 100)
+
+        # The reviewer unticks the fuzzy pair (and every pair outside this test) and applies.
+        keep = wizard.line_ids.browse([line.id for line in proposals.values()]) - fuzzy
+        (wizard.line_ids - keep).selected = False
+        wizard.action_apply()
+        for qbo_name, odoo_name in names.items():
+            mapping = self.mapping(partners[odoo_name], "Customer")
+            if qbo_name in ("Initech Automatch Consultng", "South Automatch Bakery"):
+                self.assertFalse(mapping, odoo_name)
+            else:
+                self.assertEqual(mapping.qbo_id, customers[qbo_name]["Id"], odoo_name)
+
+        # A higher threshold no longer proposes the similar pair.
+        wizard.threshold = 99
+        wizard.action_propose()
+        self.assertFalse(wizard.line_ids.filtered(lambda line: "Initech" in line.odoo_name))
+
+    def test_paging_past_1000(self):
+        """Lists longer than one page are read completely with paged queries."""
+        for index in range(1, 1204):
+            self.qbo_sandbox_company.add("Vendor", {"DisplayName": f"Paging Vendor {index:04d}", "Active": True})
+        last = self.new_partner("Paging Vendor 1203")
+        rows = self.open_screen("vendor")
+        paged = rows.filtered(lambda row: (row.qbo_name or "").startswith("Paging Vendor"))
+        self.assertEqual(len(paged), 1203)
+        summary = self.env["qbo.master.data.sync"].with_user(self.qbo_manager)
+        qbo_ids = summary._qbo_resolve_partner(self.company, last, as_entity="Vendor")
+        self.assertEqual(self.qbo_sandbox_company.get("Vendor", qbo_ids[last.id])["DisplayName"],
+                         "Paging Vendor 1203")
+        self.assertEqual(len(self.qbo_records("Vendor", DisplayName="Paging Vendor 1203")), 1)
+
+    def test_access_rights(self):
+        """Only QuickBooks managers edit links and open mapping screens; QuickBooks users read links."""
+        partner = self.new_partner("Access Rights Ltd")
+        customer = self.qbo_create("Customer", {"DisplayName": "Access Rights Ltd"})
+        mapping = self.env["qbo.mapping"]._link(self.company, partner, "Customer", customer["Id"])
+        self.assertEqual(self.env["qbo.mapping"].with_user(self.qbo_user).search([("id", "=", mapping.id)]), mapping)
+        for user in (self.qbo_user, self.invoice_user):
+            with self.assertRaises(AccessError, msg=user.login):
+                mapping.with_user(user).write({"qbo_id": "999"})
+            with self.assertRaises(AccessError, msg=user.login):
+                mapping.with_user(user).unlink()
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env["qbo.mapping"].with_user(user).create({
+                    "company_id": self.company.id, "res_model": "res.partner", "res_id": partner.id,
+                    "qbo_entity": "Vendor", "qbo_id": customer["Id"]})
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env["qbo.mapping.line"].with_user(user).action_open_screen("customer")
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env["qbo.master.data.sync"].with_user(user)._qbo_export(
+                    self.company, "customer", partner, SyncSummary())
+        with self.assertRaises(AccessError):
+            self.env["qbo.mapping"].with_user(self.invoice_user).search([])
+        # The menus of the mapping screens are for managers only.
+        menu = self.env.ref("quickbooks_connector.menu_qbo_mapping_screens")
+        self.assertEqual(self.env["ir.ui.menu"].with_user(self.qbo_manager).search([("id", "=", menu.id)]), menu)
+        self.assertFalse(self.env["ir.ui.menu"].with_user(self.qbo_user).search([("id", "=", menu.id)]))
+        # Another company's links are invisible.
+        other_company = self.setup_other_company()["company"]
+        self.env["qbo.mapping"].create({"company_id": other_company.id, "res_model": "res.partner",
+                                        "res_id": partner.id, "qbo_entity": "Customer", "qbo_id": "1"})
+        self.assertEqual(self.env["qbo.mapping"].with_user(self.qbo_manager).search(
+            [("res_id", "=", partner.id), ("res_model", "=", "res.partner")]), mapping)
+
+    def test_realm_change_clears_links(self):
+        """Connecting the company to another QuickBooks company forgets its links."""
+        partner = self.new_partner("Realm Change Co")
+        self.env["qbo.mapping"]._link(self.company, partner, "Customer", "4242")
+        tax = self.company_data["default_tax_sale"]
+        self.env["qbo.tax.map"]._qbo_link(self.company, tax, {"id": "TAX", "name": "TAX"}, True)
+        self.company._qbo_on_realm_change(self.realm_id, "999999")
+        self.assertFalse(self.env["qbo.mapping"].search([("company_id", "=", self.company.id)]))
+        self.assertFalse(self.env["qbo.tax.map"].search([("company_id", "=", self.company.id)]))

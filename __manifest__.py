@@ -26,6 +26,12 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/qbo_mapping_views.xml",
         "views/qbo_automatch_wizard_views.xml",
         "views/qbo_menus.xml",
+        "data/ir_actions_server_data.xml",
+        "data/ir_cron_data.xml",
+        "views/account_move_views.xml",
+        "views/qbo_sync_log_views.xml",
+        "views/qbo_preview_wizard_views.xml",
+        "views/res_config_settings_qbo_export_views.xml",
     ],
     "demo": [
         "demo/qbo_demo.xml",

@@ -71,6 +71,9 @@ QBO_TO_ODOO_ACCOUNT_TYPE = {
     "Non-Posting": "off_balance",
 }
 
+# Country spellings QuickBooks users type in addresses that are not an Odoo code or name.
+COUNTRY_ALIASES = {"USA": "US", "U.S.A.": "US", "U.S.": "US", "UK": "GB", "GBR": "GB", "CAN": "CA", "AUS": "AU"}
+
 # Legal-form words that do not tell two companies apart ("Acme Inc." is "ACME").
 LEGAL_SUFFIXES = frozenset({
     "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co",

@@ -8,3 +8,8 @@ from . import qbo_master_data_sync
 from . import res_company_qbo_defaults
 from . import res_config_settings_qbo_defaults
 from . import res_partner
+from . import qbo_sync_log
+from . import qbo_move_export
+from . import account_move
+from . import res_company_qbo_export
+from . import res_config_settings_qbo_export

@@ -73,7 +73,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         # EXTENDS 'account': an exported document edited after posting differs from its QuickBooks copy.
-        if QBO_TRACKED_FIELDS and set(vals) & set(QBO_TRACKED_FIELDS) and "qbo_state" not in vals:
+        if set(vals) & set(QBO_TRACKED_FIELDS) and "qbo_state" not in vals:
             changed = self.filtered(lambda move: move.state == "posted" and move.qbo_id
                                     and move.qbo_state in ("exported", "error"))
             result = super().write(vals)
@@ -93,13 +93,13 @@ class AccountMove(models.Model):
     def button_cancel(self):
         # EXTENDS 'account': the QuickBooks copy of a cancelled document is voided first; if QuickBooks
         # refuses (payments applied there), nothing is cancelled.
+        # Odoo cancels first: a refusal from QuickBooks then rolls the whole cancellation back.
         to_void = self.filtered(lambda move: move.qbo_id and move.qbo_state != "voided")
-        if to_void:
-            to_void._qbo_check_manager()
-        done = self.env["qbo.move.export"].sudo()._qbo_void_moves(to_void.sudo())
         result = super().button_cancel()
-        for move, values in done.items():
-            move._qbo_write(values)
+        if to_void:
+            done = self.env["qbo.move.export"].sudo()._qbo_void_moves(to_void.sudo())
+            for move, values in done.items():
+                move._qbo_write(values)
         return result
 
     def _post(self, soft=True):

@@ -33,7 +33,9 @@ class QboMapping(models.Model):
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):
         for mapping in self:
-            record = mapping.res_model in self.env and self.env[mapping.res_model].browse(mapping.res_id).exists()
+            # display names only, also of records the reader may not open (e.g. employees)
+            record = mapping.res_model in self.env and \
+                self.env[mapping.res_model].sudo().browse(mapping.res_id).exists()
             mapping.res_name = record.display_name if record else False
 
     # === LOOKUPS FOR A WHOLE SELECTION === #

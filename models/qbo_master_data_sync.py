@@ -2,11 +2,14 @@ import hashlib
 import json
 import re
 
+import psycopg2
+
 from odoo import Command, _, api, models
 from odoo.exceptions import AccessError, UserError
 
 from ..qbo_client import QboApiError
 from ..qbo_master_data import (
+    COUNTRY_ALIASES,
     KINDS,
     MasterDataError,
     SyncSummary,
@@ -176,7 +179,7 @@ class QboMasterDataSync(models.AbstractModel):
                     record = self._qbo_create_odoo_record(company, kind, doc)
                     self.env["qbo.mapping"]._link(company, record, spec.entity, qbo_id, doc.get("SyncToken"),
                                                   qbo_card(spec.entity, doc)["name"])
-            except (UserError, AccessError, MasterDataError, ValueError) as error:
+            except (UserError, AccessError, MasterDataError, ValueError, psycopg2.IntegrityError) as error:
                 summary.add_error(qbo_card(spec.entity, doc)["name"], error)
                 continue
             result[qbo_id] = record
@@ -190,6 +193,7 @@ class QboMasterDataSync(models.AbstractModel):
         if kind in ("customer", "vendor"):
             values = partner_values(doc)
             country = values.pop("country_code", None)
+            country = COUNTRY_ALIASES.get(country, country)
             state = values.pop("state_code", None)
             country_record = country and self.env["res.country"].search(
                 ["|", ("code", "=ilike", country), ("name", "=ilike", country)], limit=1)

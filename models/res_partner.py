@@ -17,7 +17,8 @@ class ResPartner(models.Model):
     def write(self, vals):
         # EXTENDS base: push contact changes of linked partners to QuickBooks when the company asks for it.
         changed = set(vals) & set(CONTACT_FIELDS)
-        if not changed or self.env.context.get("qbo_no_push"):
+        if not changed or self.env.context.get("qbo_no_push") or not self.env["res.company"].sudo().search_count(
+                [("qbo_push_contacts", "=", True)], limit=1):
             return super().write(vals)
         before = {partner.id: partner._qbo_contact_values() for partner in self}
         result = super().write(vals)

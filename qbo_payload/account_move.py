@@ -354,6 +354,31 @@ def _expense_lines(move, settings):
     return lines, tax_detail, "TaxExcluded" if taxed else "NotApplicable"
 
 
+def _line_signature(lines):
+    return sorted(
+        (line.get("DetailType") or "", str(cents(line.get("Amount"))), (line.get("Description") or "").strip())
+        for line in lines or () if line.get("DetailType") != "SubTotalLineDetail"
+    )
+
+
+def replay_is_stale(payload, doc):
+    """Return whether ``doc`` (answered to a create) is not the creation of ``payload``.
+
+    A creation retried with the requestid of an earlier attempt is replayed by QuickBooks: when the
+    document changed in between, the answer is the earlier version, which must then be updated.
+    """
+    for field in ("CustomerRef", "VendorRef", "CurrencyRef"):
+        if field in payload and str(payload[field]["value"]) != str((doc.get(field) or {}).get("value")):
+            return True
+    for field in ("TxnDate", "DueDate", "DocNumber"):
+        if field in payload and str(payload[field]) != str(doc.get(field) or ""):
+            return True
+    sent_tax = (payload.get("TxnTaxDetail") or {}).get("TotalTax")
+    if sent_tax is not None and cents(sent_tax) != qbo_amounts(doc)[1]:
+        return True
+    return _line_signature(payload.get("Line")) != _line_signature(doc.get("Line"))
+
+
 def update_payload(payload, qbo_id, sync_token):
     """Return ``payload`` as a full update of the QuickBooks record ``qbo_id`` at ``sync_token``."""
     return {**payload, "Id": str(qbo_id), "SyncToken": str(sync_token), "sparse": False}

@@ -14,7 +14,6 @@ from .faults import JSON, QboFault
 
 MAX_REQUEST_ID = 50
 MAX_BATCH_ITEMS = 30
-MIN_MINOR_VERSION = 75
 # Void as Intuit documents it: invoice?operation=void; the others with operation=update&include=void.
 VOID_BY_OPERATION = {"Invoice"}
 VOID_BY_INCLUDE = {"Payment", "SalesReceipt", "BillPayment"}
@@ -197,7 +196,7 @@ def _write(company, entity, args, body):
         if entity not in VOID_BY_INCLUDE:
             raise QboFault("500", f"Operation Void is not supported for {entity} with include=void.")
         return _entity_ok(company, entity, void(company, entity, body))
-    if operation not in (None, "create", "update"):
+    if operation not in (None, "update"):
         raise QboFault("500", f"Operation {operation} is not supported.")
     if operation == "update" and _empty_id(body):
         raise QboFault("2020", "Required parameter Id is missing in the request", "Id")
@@ -228,8 +227,9 @@ def _create(company, entity, body, include):
     doc = entities.clean(entities.strip_envelope(body))
     if entity in transactions.TRANSACTION_ENTITIES:
         return _guarded(company, lambda: _store_transaction(company, entity, doc, None, include))
-    doc = entities.prepare(company, entity, doc, None)
-    return _store_new(company, entity, doc)
+    doc = _store_new(company, entity, entities.prepare(company, entity, doc, None))
+    entities.after_write(company, entity, doc)
+    return doc
 
 
 def _store_new(company, entity, doc):
@@ -394,6 +394,8 @@ def _batch_operation(company, item):
         return {entity: render(save(company, entity, body))}
     if operation == "delete":
         return {entity: delete(company, entity, body)}
+    if operation is None:
+        raise QboFault("2020", "Required parameter operation is missing in the request", "operation")
     raise QboFault("500", f"Operation {operation} is not supported.")
 
 

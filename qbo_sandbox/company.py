@@ -86,10 +86,6 @@ class Company:
         info = self.get("CompanyInfo", "1")
         return info["CompanyName"] if info else self._initial_name
 
-    @property
-    def is_us(self):
-        return self.country == "US"
-
     def _prefs(self):
         return self.get("Preferences", "1") or {}
 

@@ -38,8 +38,8 @@ DUPLICATE_DETAILS = {
     "Account": "The name supplied already exists. : Another account is already using this name. "
                "Please use a different name.",
 }
-DUPLICATE_OTHER = "The name supplied already exists. : Another {label} is already using this name. " \
-                  "Please use a different name."
+DUPLICATE_OTHER = ("The name supplied already exists. : Another {label} is already using this name. "
+                   "Please use a different name.")
 STALE_DETAIL = ("Stale Object Error : You and Sandbox User were working on this at the same time. Sandbox User "
                 "finished before you did, so your work was not saved.")
 
@@ -234,13 +234,18 @@ def prepare(company, entity, doc, previous=None):
 
 
 def after_write(company, entity, doc, previous=None):
-    """Carry a stored change over to sub-records: new FullyQualifiedName and Level after a rename or
-    move, and (Customer) sub-customers and projects made inactive with their parent."""
+    """Carry a stored change over: a foreign currency joins the company's list, and sub-records get
+    their new FullyQualifiedName and Level after a rename or move ((Customer) sub-customers and
+    projects are made inactive with their parent)."""
+    code = ref_value(doc.get("CurrencyRef"))
+    if code and code != company.home_currency and not any(
+            currency.get("Code") == code for currency in company.all("CompanyCurrency")):
+        seed.add_currency(company, code)
     if previous is None:
         return
     name_field = "DisplayName" if entity == "Customer" else "Name"
-    renamed = previous.get("FullyQualifiedName") != doc.get("FullyQualifiedName") or \
-        previous.get(name_field) != doc.get(name_field)
+    renamed = (previous.get("FullyQualifiedName") != doc.get("FullyQualifiedName")
+               or previous.get(name_field) != doc.get(name_field))
     deactivated = entity == "Customer" and previous.get("Active") is not False and doc.get("Active") is False
     if not (renamed or deactivated):
         return
@@ -260,7 +265,7 @@ def check_currency(company, entity, doc, previous):
     """Default a CurrencyRef to the home currency and refuse a foreign one without multicurrency.
 
     Strict: a customer's or vendor's currency never changes once set (qbTypes Customer.CurrencyRef).
-    Multicurrency companies get an unknown currency added to their list, as QBO does.
+    ``after_write`` adds a currency new to the company to its list, as QBO does.
     """
     code = ref_value(doc.get("CurrencyRef"))
     before = ref_value((previous or {}).get("CurrencyRef"))
@@ -270,12 +275,9 @@ def check_currency(company, entity, doc, previous):
         raise business(f"You can't change the currency of this {entity.lower()}: it is {before}.", "CurrencyRef")
     if code not in seed.CURRENCIES:
         raise QboFault("2500", f"Invalid Reference Id : Currency {code} not found", "CurrencyRef")
-    if code != company.home_currency:
-        if not company.multicurrency:
-            raise business(f"Multicurrency is not turned on: use the home currency {company.home_currency}.",
-                           "CurrencyRef")
-        if not any(currency.get("Code") == code for currency in company.all("CompanyCurrency")):
-            seed.add_currency(company, code)
+    if code != company.home_currency and not company.multicurrency:
+        raise business(f"Multicurrency is not turned on: use the home currency {company.home_currency}.",
+                       "CurrencyRef")
     doc["CurrencyRef"] = seed.currency_ref(code)
 
 

@@ -182,7 +182,7 @@ def tax_model(company, doc, side):
 
 
 def compute_tax(company, doc, lines, discount, side, explicit_tax=None):
-    """Compute the tax of a transaction, write ``TxnTaxDetail`` and return ``(TotalTax, TotalAmt)``.
+    """Compute the tax of a transaction, write ``TxnTaxDetail`` and return the ``TotalAmt``.
 
     :param company: the ``Company``
     :param dict doc: the transaction (``TxnTaxDetail`` is replaced or removed)
@@ -196,7 +196,7 @@ def compute_tax(company, doc, lines, discount, side, explicit_tax=None):
     model = tax_model(company, doc, side)
     if model is None:
         doc.pop("TxnTaxDetail", None)
-        return Decimal(0), subtotal - discount
+        return subtotal - discount
     if model == "us":
         tax_lines, code_ref = _us_tax(company, doc, lines, discount)
         total = None
@@ -229,7 +229,7 @@ def compute_tax(company, doc, lines, discount, side, explicit_tax=None):
     doc["TxnTaxDetail"] = detail
     if total is None or explicit_tax is not None:
         total = subtotal - discount + total_tax
-    return total_tax, total
+    return total
 
 
 def _us_tax(company, doc, lines, discount):

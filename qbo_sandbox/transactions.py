@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .faults import QboFault
+from .seed import currency_ref
 from .tax import (
     business, cents, compute_tax, invalid_enum, lookup, missing, money, ref_value, to_decimal,
 )
@@ -35,9 +36,7 @@ TXN_LABELS = {"CreditMemo": "Credit Memo", "SalesReceipt": "Sales Receipt", "Ven
               "BillPayment": "Bill Payment", "JournalEntry": "Journal Entry"}
 DOC_NUMBER_MAX = 21
 DEFAULT_DOC_NUMBER = 1001
-BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
-CURRENCY_NAMES = {"USD": "United States Dollar", "EUR": "Euro", "GBP": "British Pound Sterling",
-                  "CAD": "Canadian Dollar", "AUD": "Australian Dollar"}
+BILLABLE_STATUSES = ("Billable", "NotBillable")  # HasBeenBilled is QBO's to set (2170)
 CLOSED_DETAIL = ("The account period has closed and the account books cannot be updated through the "
                  "QBO Services API. Please use the QBO website to make these changes.")
 DEPOSITED_DETAIL = ("This transaction has been deposited. If you want to change or delete it, you must "
@@ -66,7 +65,7 @@ def prepare(company, entity, doc, previous=None, include=()):
         _check_not_deposited(company, entity, previous)
     doc["TxnDate"] = _date(doc.get("TxnDate"), "TxnDate") or _today(company).isoformat()
     _check_open_period(company, doc)
-    _doc_money(company, entity, doc, previous, include)
+    _doc_number(company, entity, doc, previous, include)
     PREPARERS[entity](company, entity, doc, previous)
     return doc
 
@@ -116,7 +115,8 @@ def before_delete(company, entity, doc):
 # ---- Shared checks ----
 
 def _today(company):
-    return company.clock.now().date()
+    """The company's date (its own time zone), the default TxnDate."""
+    return company.now().date()
 
 
 def _date(value, element):
@@ -166,7 +166,7 @@ def _amount(value, element, required=True, negative=False):
     return amount
 
 
-def _doc_money(company, entity, doc, previous, include):
+def _doc_number(company, entity, doc, previous, include):
     """DocNumber: length, automatic numbering of sales forms, duplicates (6140)."""
     number_value = doc.get("DocNumber")
     if number_value in (None, "") and previous is not None:
@@ -236,9 +236,8 @@ def _party(company, doc, field, entity, required):
     return party
 
 
-def _account(company, doc, field, types, required=False, container=None):
-    """Check an account reference and its ``AccountType``; return the account."""
-    holder = doc if container is None else container
+def _account(company, holder, field, types, required=False):
+    """Check the account ``holder[field]`` refers to and its ``AccountType``; return the account."""
     account = lookup(company, "Account", holder.get(field), field, required=required)
     if account is not None and account.get("AccountType") not in types:
         raise business(f"{field} must be an account of type {' or '.join(types)}.", field)
@@ -269,7 +268,7 @@ def _currency(company, doc, party):
         if code != party_code:
             raise business(f"The transaction currency {code} must be the currency of "
                            f"{party.get('DisplayName', 'the customer or vendor')} ({party_code}).", "CurrencyRef")
-    doc["CurrencyRef"] = {"value": code, "name": CURRENCY_NAMES.get(code, code)}
+    doc["CurrencyRef"] = currency_ref(code)
     if code == home:
         rate = Decimal(1)
     else:
@@ -288,9 +287,9 @@ def _currency(company, doc, party):
 def _home_amounts(company, doc, rate):
     if not company.multicurrency:
         return
-    doc["HomeTotalAmt"] = money(cents(to_decimal(doc["TotalAmt"], "TotalAmt") * rate))
+    doc["HomeTotalAmt"] = money(to_decimal(doc["TotalAmt"], "TotalAmt") * rate)
     if "Balance" in doc:
-        doc["HomeBalance"] = money(cents(to_decimal(doc["Balance"], "Balance") * rate))
+        doc["HomeBalance"] = money(to_decimal(doc["Balance"], "Balance") * rate)
 
 
 def _due_date(company, doc, term_field, default_term):
@@ -364,7 +363,7 @@ def _quantity_amount(line, detail, element):
 
 
 def _sales_lines(company, entity, doc):
-    """Check sales lines; return ``(counted [(detail, net)], subtotal, discount)`` and rebuild
+    """Check sales lines; return ``([(detail, net)] of the counted lines, discount)`` and rebuild
     ``Line``: the lines as sent, then the server's SubTotal line, then the discount line.
 
     Strict: a line without ``ItemRef`` is documentation (Intuit: "its Amount is ignored").
@@ -408,7 +407,7 @@ def _sales_lines(company, entity, doc):
         discount = _discount(company, discount_line, subtotal)
         kept.append(discount_line)
     doc["Line"] = kept
-    return counted, subtotal, discount
+    return counted, discount
 
 
 def _discount(company, line, subtotal):
@@ -432,7 +431,7 @@ def _discount(company, line, subtotal):
 
 
 def _expense_lines(company, doc):
-    """Check Bill, VendorCredit and Purchase lines; return ``(counted [(detail, net)], subtotal)``."""
+    """Check Bill, VendorCredit and Purchase lines; return ``[(detail, net)]`` of the lines."""
     lines = doc.get("Line")
     if not lines:
         raise missing("Line")
@@ -455,8 +454,8 @@ def _expense_lines(company, doc):
             raise QboFault("2010", f"Request has invalid or unsupported property : DetailType={detail_type}",
                            "Line.DetailType")
         status = detail.get("BillableStatus")
-        if status not in (None, "") and status not in BILLABLE_STATUSES[:2]:
-            raise invalid_enum("BillableStatus", status, BILLABLE_STATUSES[:2])
+        if status not in (None, "") and status not in BILLABLE_STATUSES:
+            raise invalid_enum("BillableStatus", status, BILLABLE_STATUSES)
         customer = _party(company, detail, "CustomerRef", "Customer", required=False)
         if status == "Billable" and customer is None:
             raise missing("CustomerRef")
@@ -464,7 +463,7 @@ def _expense_lines(company, doc):
         _project(company, line)
         line["Amount"] = money(amount)
         counted.append((detail, amount))
-    return counted, sum((amount for _detail, amount in counted), Decimal(0))
+    return counted
 
 
 def _explicit_tax(company, entity, doc, previous, preparer):
@@ -486,7 +485,7 @@ def _explicit_tax(company, entity, doc, previous, preparer):
     recomputed["TxnTaxDetail"] = {"TxnTaxCodeRef": (previous.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef")}
     try:
         preparer(company, entity, recomputed, None, honour_tax=False)
-    except QboFault:
+    except QboFault:  # the stored version no longer computes (e.g. an item made inactive): recompute
         return None
     computed = to_decimal(recomputed.get("TxnTaxDetail", {}).get("TotalTax"), "TotalTax")
     return requested if computed != stored else None
@@ -497,13 +496,14 @@ def _explicit_tax(company, entity, doc, previous, preparer):
 def _prepare_sales(company, entity, doc, previous, honour_tax=True):
     customer = _party(company, doc, "CustomerRef", "Customer", required=entity != "SalesReceipt")
     rate = _currency(company, doc, customer)
-    _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department", "PaymentMethodRef": "PaymentMethod"})
+    _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department",
+                               "PaymentMethodRef": "PaymentMethod"})
     _project(company, doc)
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"))
-    counted, _subtotal, discount = _sales_lines(company, entity, doc)
+    counted, discount = _sales_lines(company, entity, doc)
     _line_ids(doc, previous)
     explicit = _explicit_tax(company, entity, doc, previous, _prepare_sales) if honour_tax else None
-    _tax, total = compute_tax(company, doc, counted, discount, "sales", explicit)
+    total = compute_tax(company, doc, counted, discount, "sales", explicit)
     if total < 0:
         raise business(f"The {_label(entity).lower()} total cannot be negative.", "TotalAmt")
     doc["TotalAmt"] = money(total)
@@ -583,10 +583,10 @@ def _prepare_expense(company, entity, doc, previous, honour_tax=True):
                            "currency.", "CurrencyRef")
     _check_refs(company, doc, {"DepartmentRef": "Department", "PaymentMethodRef": "PaymentMethod"})
     _project(company, doc)
-    counted, _subtotal = _expense_lines(company, doc)
+    counted = _expense_lines(company, doc)
     _line_ids(doc, previous)
     explicit = _explicit_tax(company, entity, doc, previous, _prepare_expense) if honour_tax else None
-    _tax, total = compute_tax(company, doc, counted, Decimal(0), "purchase", explicit)
+    total = compute_tax(company, doc, counted, Decimal(0), "purchase", explicit)
     if total < 0:
         raise business(f"The {_label(entity).lower()} total cannot be negative.", "TotalAmt")
     doc["TotalAmt"] = money(total)
@@ -684,12 +684,10 @@ def _bill_payment_accounts(company, doc):
     if pay_type in (None, ""):
         raise missing("PayType")
     if pay_type == "Check":
-        detail = doc.get("CheckPayment") or {}
-        _account(company, doc, "BankAccountRef", ("Bank",), required=True, container=detail)
+        _account(company, doc.get("CheckPayment") or {}, "BankAccountRef", ("Bank",), required=True)
         doc.pop("CreditCardPayment", None)
     elif pay_type == "CreditCard":
-        detail = doc.get("CreditCardPayment") or {}
-        _account(company, doc, "CCAccountRef", ("Credit Card",), required=True, container=detail)
+        _account(company, doc.get("CreditCardPayment") or {}, "CCAccountRef", ("Credit Card",), required=True)
         doc.pop("CheckPayment", None)
     else:
         raise invalid_enum("PayType", pay_type, ("Check", "CreditCard"))

@@ -12,3 +12,5 @@ from . import test_connection_concurrency
 from . import test_security
 from . import test_sandbox_api
 from . import test_sandbox_query
+from . import test_sandbox_oauth
+from . import test_sandbox_http

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import JsonRpcException, tagged
 
 from ..qbo_master_data import SyncSummary
 from .common import QboTestCommon
@@ -235,6 +235,27 @@ class TestMappingScreens(QboMappingCommon):
                                         "res_id": partner.id, "qbo_entity": "Customer", "qbo_id": "1"})
         self.assertEqual(self.env["qbo.mapping"].with_user(self.qbo_manager).search(
             [("res_id", "=", partner.id), ("res_model", "=", "res.partner")]), mapping)
+
+    def test_menu_opens_screen_over_http(self):
+        """The Customers menu opens the screen in the web client; its Refresh button works; others are refused."""
+        partner = self.new_partner("Web Client Partner")
+        action = self.env.ref("quickbooks_connector.action_qbo_mapping_screen_customer")
+        self.authenticate(self.qbo_manager.login, self.qbo_manager.login)
+        window = self.make_jsonrpc_request("/web/action/run", {"action_id": action.id})
+        self.assertEqual((window["res_model"], window["views"]), ("qbo.mapping.line", [[False, "list"]]))
+        rows = self.env["qbo.mapping.line"].search(window["domain"])
+        self.assertEqual(rows.filtered(lambda row: row.res_id == partner.id).state, "odoo")
+        views = self.make_jsonrpc_request("/web/dataset/call_kw/qbo.mapping.line/get_views", {
+            "model": "qbo.mapping.line", "method": "get_views", "args": [],
+            "kwargs": {"views": [[False, "list"], [False, "search"]], "options": {}}})
+        self.assertIn("action_automatch", views["views"]["list"]["arch"])
+        answer = self.make_jsonrpc_request("/web/dataset/call_button", {
+            "model": "qbo.mapping.line", "method": "action_refresh", "args": [[]],
+            "kwargs": {"context": window["context"]}})
+        self.assertEqual(answer["tag"], "soft_reload")
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request("/web/action/run", {"action_id": action.id})
 
     def test_realm_change_clears_links(self):
         """Connecting the company to another QuickBooks company forgets its links."""

@@ -174,6 +174,21 @@ class TestMasterDataSync(QboMappingCommon):
         methods = self.sync()._qbo_resolve_records(self.company, "payment_method", journal)
         method = self.qbo_sandbox_company.get("PaymentMethod", methods[journal.id])
         self.assertEqual((method["Name"], method["Type"]), (journal.name, "NON_CREDIT_CARD"))
+        with self.assertRaisesRegex(UserError, "cannot be imported"):
+            self.sync()._qbo_import(self.company, "payment_method", [method], SyncSummary())
+
+    def test_export_employees_without_hr_rights(self):
+        """A QuickBooks manager without HR rights exports employees' public data only."""
+        self.assertFalse(self.qbo_manager.has_group("hr.group_hr_user"))
+        employee = self.env["hr.employee"].create({"name": "Export Olga Berg", "company_id": self.company.id,
+                                                   "work_email": "olga@export.example"})
+        result = self.sync()._qbo_resolve_records(self.company, "employee", employee)
+        doc = self.qbo_sandbox_company.get("Employee", result[employee.id])
+        self.assertEqual((doc["DisplayName"], doc["GivenName"], doc["FamilyName"], doc["PrimaryEmailAddr"]),
+                         ("Export Olga Berg", "Export", "Olga Berg", {"Address": "olga@export.example"}))
+        links = self.env["qbo.mapping"].with_user(self.qbo_manager).search([("qbo_id", "=", doc["Id"]),
+                                                                             ("qbo_entity", "=", "Employee")])
+        self.assertEqual(links.res_name, "Export Olga Berg")
 
     def test_deposit_account(self):
         """Payments go to the journal's linked account, else the chosen deposit account, else Undeposited Funds."""

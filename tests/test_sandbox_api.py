@@ -245,8 +245,8 @@ class TestSandboxApi(SandboxApiHelpers, BaseCase):
                 self.fault(self.post(entity, body), code)
         self.assertEqual(self.query("select count(*) from Customer")["totalCount"], 0)
         self.assertEqual(self.query("select count(*) from Item")["totalCount"], 0)
-        error = self.fault(self.api("POST", "customer", data=b"{not json", headers={"Content-Type": "application/json"}),
-                           "2010")
+        broken = self.api("POST", "customer", data=b"{not json", headers={"Content-Type": "application/json"})
+        error = self.fault(broken, "2010")
         self.assertIn("json", error["Detail"])
 
     def test_references_and_unknown_ids(self):
@@ -293,6 +293,10 @@ class TestSandboxApi(SandboxApiHelpers, BaseCase):
         self.company.configure(multicurrency=True)
         prefs = self.ok(self.api("GET", "preferences"), "Preferences")
         self.assertIs(prefs["CurrencyPrefs"]["MultiCurrencyEnabled"], True)
+        self.create("Vendor", {"DisplayName": "Taken name"})
+        self.fault(self.post("customer", {"DisplayName": "Taken name", "CurrencyRef": {"value": "GBP"}}), "6240")
+        self.assertEqual(self.query("select count(*) from CompanyCurrency")["totalCount"], 0,
+                         "a refused customer adds no currency")
         customer = self.create("Customer", {"DisplayName": "Euro Co", "CurrencyRef": {"value": "EUR"}})
         self.assertEqual(customer["CurrencyRef"], {"value": "EUR", "name": "Euro"})
         codes = [row["Code"] for row in self.query("select * from CompanyCurrency")["CompanyCurrency"]]
@@ -404,7 +408,8 @@ class TestSandboxApi(SandboxApiHelpers, BaseCase):
             {"bId": "query", "Query": "select count(*) from Customer"},
             {"bId": "del", "operation": "delete", "Customer": {"Id": answer[2]["Customer"]["Id"], "SyncToken": "0"}},
         ]
-        rows = {row["bId"]: row for row in self.ok(self.post("batch", {"BatchItemRequest": mixed}))["BatchItemResponse"]}
+        answer = self.ok(self.post("batch", {"BatchItemRequest": mixed}))["BatchItemResponse"]
+        rows = {row["bId"]: row for row in answer}
         self.assertEqual(rows["dup"]["Fault"]["Error"][0]["code"], "6240")
         self.assertEqual(rows["ref"]["Fault"]["Error"][0]["code"], "2500")
         self.assertEqual(rows["new"]["Vendor"]["DisplayName"], "Batch vendor")
@@ -504,14 +509,17 @@ class TestSandboxCompanySeed(BaseCase):
         rate = company.get("TaxRate", california["SalesTaxRateList"]["TaxRateDetail"][0]["TaxRateRef"]["value"])
         self.assertEqual(rate["RateValue"], 8)
         accounts = {account["Name"]: account for account in company.all("Account")}
-        for name, account_type in (("Checking", "Bank"), ("Savings", "Bank"), ("Undeposited Funds", "Other Current Asset"),
-                                   ("Accounts Receivable (A/R)", "Accounts Receivable"),
-                                   ("Accounts Payable (A/P)", "Accounts Payable"), ("Sales of Product Income", "Income"),
-                                   ("Services", "Income"), ("Cost of Goods Sold", "Cost of Goods Sold"),
-                                   ("Mastercard", "Credit Card"), ("Retained Earnings", "Equity")):
+        expected = (("Checking", "Bank"), ("Savings", "Bank"), ("Undeposited Funds", "Other Current Asset"),
+                    ("Accounts Receivable (A/R)", "Accounts Receivable"),
+                    ("Accounts Payable (A/P)", "Accounts Payable"),
+                    ("Sales of Product Income", "Income"), ("Services", "Income"),
+                    ("Cost of Goods Sold", "Cost of Goods Sold"), ("Mastercard", "Credit Card"),
+                    ("Retained Earnings", "Equity"))
+        for name, account_type in expected:
             self.assertEqual(accounts[name]["AccountType"], account_type, name)
         self.assertEqual(accounts["Services"]["Id"], SERVICES_ACCOUNT)
-        self.assertEqual([term["Name"] for term in company.all("Term")], ["Due on receipt", "Net 15", "Net 30", "Net 60"])
+        self.assertEqual([term["Name"] for term in company.all("Term")],
+                         ["Due on receipt", "Net 15", "Net 30", "Net 60"])
         self.assertIn("Cash", [method["Name"] for method in company.all("PaymentMethod")])
         self.assertEqual(company.all("CompanyCurrency"), [])
 

@@ -56,7 +56,8 @@ class TestSandboxQuery(SandboxApiHelpers, BaseCase):
         page = self.query("select * from Item orderby Name startposition 2 maxresults 2")
         self.assertEqual(([row["Name"] for row in page["Item"]], page["startPosition"], page["maxResults"]),
                          (["Apricot jam", "Banana bread"], 2, 2))
-        posted = self.api("POST", "query", data="select count(*) from Item", headers={"Content-Type": "application/text"})
+        posted = self.api("POST", "query", data="select count(*) from Item",
+                          headers={"Content-Type": "application/text"})
         self.assertEqual(self.ok(posted)["QueryResponse"], {"totalCount": 5})
 
     def test_paging_past_one_thousand_records(self):

@@ -51,7 +51,8 @@ class TestSandboxTax(SandboxApiCase):
                                                       for amount, tax_code in lines],
                                    TxnTaxDetail={"TxnTaxCodeRef": {"value": code}})
                 self.assertEqual(self.tax_lines(doc), [(rate, taxable, tax)])
-                self.assertEqual((doc["TxnTaxDetail"]["TotalTax"], doc["TotalAmt"], doc["Balance"]), (tax, total, total))
+                self.assertEqual((doc["TxnTaxDetail"]["TotalTax"], doc["TotalAmt"], doc["Balance"]),
+                                 (tax, total, total))
                 self.assertEqual(doc["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"]["value"], lines[0][1] or "TAX")
 
     def test_us_code_with_two_rates_and_no_code(self):
@@ -71,7 +72,8 @@ class TestSandboxTax(SandboxApiCase):
         code, _rates = self.tax_code("City 8.25", D("8.25"))
         lines = [self.sales_line(self.item_id, D("150.00"), tax_code="TAX"),
                  self.sales_line(self.item_id, D("19.99"), tax_code="NON"),
-                 {"DetailType": "DiscountLineDetail", "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}}]
+                 {"DetailType": "DiscountLineDetail",
+                  "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}}]
         for after_discount, tax, total in ((True, D("11.14"), D("164.13")), (False, D("12.38"), D("165.37"))):
             with self.subTest(after_discount=after_discount):
                 doc = self.invoice(self.customer_id, *lines, ApplyTaxAfterDiscount=after_discount,
@@ -92,6 +94,9 @@ class TestSandboxTax(SandboxApiCase):
         computed = self.update("Invoice", computed, Line=bigger)
         self.assertEqual((imposed["TxnTaxDetail"]["TotalTax"], imposed["TotalAmt"]), (D("10.00"), D("210.00")))
         self.assertEqual((computed["TxnTaxDetail"]["TotalTax"], computed["TotalAmt"]), (D("19.00"), D("219.00")))
+        computed = self.post("Invoice", {"Id": computed["Id"], "SyncToken": computed["SyncToken"], "sparse": True,
+                                         "Line": [self.sales_line(self.item_id, D("100.00"), tax_code="TAX")]})
+        self.assertEqual((computed["TxnTaxDetail"]["TotalTax"], computed["TotalAmt"]), (D("9.50"), D("109.50")))
 
     def test_us_without_sales_tax_ignores_tax_detail(self):
         """With sales tax off, TxnTaxDetail is ignored and not stored."""

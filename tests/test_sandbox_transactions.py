@@ -156,6 +156,20 @@ class TestSandboxTransactions(SandboxApiCase):
                 self.assertEqual(doc["DueDate"], "2026-03-31")
                 self.assertEqual(self.read("Invoice", doc["Id"])["TotalAmt"], total)
 
+    def test_python_quickbooks_default_payload(self):
+        """The defaults python-quickbooks sends (empty dates, zeros, read-only fields) are accepted."""
+        line = {"Id": None, "LineNum": 0, "Description": "Consulting", "Amount": D("125.50"), "LinkedTxn": [],
+                "CustomField": [], "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {
+                    "UnitPrice": 0, "Qty": 0, "ServiceDate": "", "TaxInclusiveAmt": 0,
+                    "ItemRef": {"name": "", "type": "", "value": self.item_id}}}
+        doc = self.post("Invoice", {
+            "SyncToken": 0, "sparse": False, "domain": "QBO", "TxnDate": "", "DueDate": "", "ShipDate": "",
+            "TotalAmt": "", "EmailStatus": "NotSet", "PrintStatus": "NotSet", "GlobalTaxCalculation": "TaxExcluded",
+            "ExchangeRate": 1, "Deposit": 0, "Balance": 0, "LinkedTxn": [], "Line": [line],
+            "CustomerRef": {"name": "", "type": "", "value": self.customer_id}})
+        self.assertEqual((doc["TotalAmt"], doc["Balance"]), (D("125.50"), D("125.50")))
+        self.assertEqual(doc["TxnDate"], self.qbo.now().date().isoformat())
+
     def test_amount_not_qty_times_unit_price_is_refused(self):
         """Amount must be round(Qty * UnitPrice, 2): 6070 and nothing stored."""
         error = self.refused("Invoice", {"CustomerRef": {"value": self.customer_id},
@@ -182,7 +196,8 @@ class TestSandboxTransactions(SandboxApiCase):
                 self.assertEqual(doc["TotalAmt"], total)
         self.refused("Invoice", {"CustomerRef": {"value": self.customer_id},
                                  "Line": [self.sales_line(self.item_id, 10),
-                                          {"DetailType": "DiscountLineDetail", "Amount": 11, "DiscountLineDetail": {}}]},
+                                          {"DetailType": "DiscountLineDetail", "Amount": 11,
+                                           "DiscountLineDetail": {}}]},
                      "6000")
 
     def test_negative_invoice_line_is_refused(self):
@@ -327,8 +342,9 @@ class TestSandboxTransactions(SandboxApiCase):
         self.assertEqual(bill["LinkedTxn"], [{"TxnId": check["Id"], "TxnType": "BillPaymentCheck"},
                                              {"TxnId": card["Id"], "TxnType": "BillPaymentCreditCard"}])
         self.assertEqual(self.read("Vendor", vendor_id)["Balance"], D("0.00"))
+        checking = self.seeded("Account", "Checking")
         self.refused("BillPayment", {"VendorRef": {"value": vendor_id}, "PayType": "CreditCard", "TotalAmt": 5,
-                                     "CreditCardPayment": {"CCAccountRef": {"value": self.seeded("Account", "Checking")}},
+                                     "CreditCardPayment": {"CCAccountRef": {"value": checking}},
                                      "Line": [self.applied(bill["Id"], 5, "Bill")]}, "6000")
         status, _answer = self.delete("Bill", bill)
         self.assertEqual(status, 400)

@@ -13,7 +13,7 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
     "license": "LGPL-3",
     "depends": ["account", "hr_expense"],
     "external_dependencies": {
-        "python": ["requests", "intuitlib"],
+        "python": ["requests", "intuit-oauth"],
     },
     "data": [
         "security/qbo_security.xml",

@@ -22,8 +22,6 @@ KINDS = {
     "payment_method": MappingKind("PaymentMethod", "account.journal", False, True),
     "tax": MappingKind("TaxCode", "account.tax", False, False),
 }
-KIND_BY_ENTITY = {kind.entity: code for code, kind in KINDS.items() if code != "vendor"}
-KIND_BY_ENTITY["Vendor"] = "vendor"
 
 # Suffix letters used when a DisplayName is already held by another kind of name (Fault 6240).
 NAME_SUFFIX_LETTERS = {"Customer": "C", "Vendor": "V", "Employee": "E"}

@@ -105,10 +105,8 @@ class QboMappingLine(models.TransientModel):
                 card = mapping and (qbo_cards.pop(mapping.qbo_id, None) or {
                     "id": mapping.qbo_id, "name": mapping.qbo_name, "active": False})
                 rows.append(self._qbo_row_values(company, kind, record=record, qbo=card))
-            linked_ids = {mapping.qbo_id for mapping in linked.values()}
-            for card in qbo_cards.values():
-                if card["id"] not in linked_ids:
-                    rows.append(self._qbo_row_values(company, kind, qbo=card))
+            # the QuickBooks records left are the unlinked ones
+            rows += [self._qbo_row_values(company, kind, qbo=card) for card in qbo_cards.values()]
         for sequence, values in enumerate(sorted(rows, key=lambda row: (row["odoo_name"] or row["qbo_name"] or "")
                                                  .casefold())):
             values["sequence"] = sequence

@@ -31,7 +31,6 @@ from ..qbo_master_data import (
     term_values,
 )
 
-MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 DUPLICATE_NAME = "6240"
 PERSON_ENTITIES = ("Customer", "Vendor", "Employee")
 ODOO_ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9.]+$")
@@ -524,8 +523,7 @@ class QboMasterDataSync(models.AbstractModel):
 
     @api.model
     def _qbo_check_manager(self):
-        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only QuickBooks managers can link, import or export master data."))
+        self.env["res.company"]._qbo_check_manager()
 
     @api.model
     def _qbo_summary_message(self, summary):

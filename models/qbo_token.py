@@ -96,6 +96,8 @@ class QboToken(models.Model):
         # A lock wait that ends in a serialization failure is expected (the caller retries): not logged.
         cr.execute("SELECT id FROM qbo_token WHERE id = %s FOR NO KEY UPDATE", [self.id], log_exceptions=False)
         self.invalidate_recordset()
+        cr.execute("select txid_current(), pg_backend_pid(), access_token_expires_at, left(refresh_token, 20) from qbo_token where id=%s", [self.id])
+        _logger.warning("DEBUG B %s %s %s %s fresh=%s", type(cr), cr.fetchall(), self.access_token_expires_at, (self.refresh_token or '')[:20], self._is_fresh())
         if self.state != "connected" or not self.refresh_token:
             return {"error": self.company_id._qbo_not_connected_message()}
         if self._is_fresh() and self.access_token != stale_access_token:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounting, faults, oauth
+from . import accounting, faults, limits, oauth
 
 
 def new_intuit_tid():
@@ -122,9 +122,12 @@ class SandboxApp:
         company = self.state.companies.get(realm_id)
         if company is None or found[1]["realm_id"] != realm_id:
             return faults.authorization_fault(moment=moment)
-        return accounting.handle(
-            company, request.method, subpath, request.args.to_dict(), request.get_data(), request.content_type,
-        )
+        with limits.for_state(self.state).admit(realm_id, found[1]["client_id"], subpath) as throttled:
+            if throttled is not None:
+                return throttled
+            return accounting.handle(
+                company, request.method, subpath, request.args.to_dict(), request.get_data(), request.content_type,
+            )
 
     # ---- Control API (JSON; loopback only, no secret ever returned) ----
 

@@ -14,3 +14,4 @@ from . import test_sandbox_api
 from . import test_sandbox_query
 from . import test_sandbox_oauth
 from . import test_sandbox_http
+from . import test_move_export

@@ -110,7 +110,10 @@ class TestConnectionConcurrency(SandboxTestMixin, TransactionCase):
             for thread in threads:
                 thread.start()
             for thread in threads:
-                thread.join(timeout=60)
+                thread.join(timeout=15)
+            import faulthandler, sys
+            if any(t.is_alive() for t in threads):
+                faulthandler.dump_traceback(sys.stderr)
         self.assertFalse(errors, errors)
         self.assertEqual(len(refresh_calls), 1, "the refresh token was spent once")
         self.assertEqual(refresh_calls[0], before["refresh_token"])

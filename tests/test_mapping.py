@@ -243,7 +243,7 @@ class TestMappingScreens(QboMappingCommon):
         self.authenticate(self.qbo_manager.login, self.qbo_manager.login)
         window = self.make_jsonrpc_request("/web/action/run", {"action_id": action.id})
         self.assertEqual((window["res_model"], window["views"]), ("qbo.mapping.line", [[False, "list"]]))
-        rows = self.env["qbo.mapping.line"].search(window["domain"])
+        rows = self.env["qbo.mapping.line"].with_user(self.qbo_manager).search(window["domain"])
         self.assertEqual(rows.filtered(lambda row: row.res_id == partner.id).state, "odoo")
         views = self.make_jsonrpc_request("/web/dataset/call_kw/qbo.mapping.line/get_views", {
             "model": "qbo.mapping.line", "method": "get_views", "args": [],

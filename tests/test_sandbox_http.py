@@ -52,7 +52,9 @@ class TestSandboxHttp(SandboxTestMixin, BaseCase):
         server = server or self.sandbox_server
         return requests.request(
             method, f"{server.url}/v3/company/{self.company.realm_id}/{subpath}",
-            headers={"Authorization": f"Bearer {access_token or self.client.access_token}", "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {access_token or self.client.access_token}", "Accept": "application/json",
+            },
             timeout=kwargs.pop("timeout", TIMEOUT), **kwargs,
         )
 
@@ -60,7 +62,8 @@ class TestSandboxHttp(SandboxTestMixin, BaseCase):
         return self.api("POST", "customer?minorversion=75", json={"DisplayName": name}, **kwargs)
 
     def customers_named(self, name, **kwargs):
-        response = self.api("GET", "query", params={"query": f"select * from Customer where DisplayName = '{name}'"}, **kwargs)
+        statement = f"select * from Customer where DisplayName = '{name}'"
+        response = self.api("GET", "query", params={"query": statement}, **kwargs)
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()["QueryResponse"].get("Customer", [])
 
@@ -175,9 +178,10 @@ class TestSandboxHttp(SandboxTestMixin, BaseCase):
         self.assertEqual(self.sandbox.apps["make-run-client"]["grace_period"], 60)
 
         response = self.control("POST", "companies", {"realm_id": "9341453000000777", "name": "Control Co"})
-        self.assertEqual((response.status_code, response.json()), (201, {"realm_id": "9341453000000777", "name": "Control Co"}))
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(response.json(), {"realm_id": "9341453000000777", "name": "Control Co"})
         self.assertEqual(self.sandbox.companies["9341453000000777"].name, "Control Co")
-        for payload in ({"realm_id": "9341453000000777", "name": "Twice"}, {"realm_id": "abc"}, ["not", "an", "object"]):
+        for payload in ({"realm_id": "9341453000000777", "name": "Twice"}, {"realm_id": "abc"}, ["not", "a", "dict"]):
             response = self.control("POST", "companies", payload)
             self.assertEqual(response.status_code, 400, payload)
             self.assertIn("error", response.json())
@@ -204,7 +208,8 @@ class TestSandboxHttp(SandboxTestMixin, BaseCase):
 
         summary = self.control("GET", "state")
         self.assertEqual(summary.status_code, 200)
-        for secret in (self.SANDBOX_CLIENT_SECRET, "make-run-secret", self.client.access_token, self.client.refresh_token):
+        secrets = (self.SANDBOX_CLIENT_SECRET, "make-run-secret", self.client.access_token, self.client.refresh_token)
+        for secret in secrets:
             self.assertNotIn(secret, summary.text)
         companies = {company["realm_id"]: company for company in summary.json()["companies"]}
         self.assertEqual(companies[self.company.realm_id]["connections"], 1)
@@ -238,7 +243,8 @@ class TestSandboxHttp(SandboxTestMixin, BaseCase):
             self.SANDBOX_CLIENT_ID, self.SANDBOX_CLIENT_SECRET, self.SANDBOX_REDIRECT_URI, server.discovery_url,
         )
         client.refresh(self.client.refresh_token)
-        self.assertEqual(self.api("GET", f"companyinfo/{self.company.realm_id}", client.access_token, server).status_code, 200)
+        response = self.api("GET", f"companyinfo/{self.company.realm_id}", client.access_token, server)
+        self.assertEqual(response.status_code, 200)
         restored.clock.advance(2601)
         self.assertEqual(self.api("GET", f"companyinfo/{self.company.realm_id}", server=server).status_code, 401)
 

@@ -56,7 +56,8 @@ class TestSandboxOAuth(SandboxTestMixin, BaseCase):
 
     def consent_code(self, client, realm_id=None):
         """Approve the consent page for ``client`` and return the redirect's parameters."""
-        answer = self.sandbox_consent(client.get_authorization_url([Scopes.ACCOUNTING]), realm_id or self.company.realm_id)
+        url = client.get_authorization_url([Scopes.ACCOUNTING])
+        answer = self.sandbox_consent(url, realm_id or self.company.realm_id)
         self.assertEqual(answer.status_code, 302)
         location = urlsplit(answer.headers["Location"])
         return location, {key: values[0] for key, values in parse_qs(location.query).items()}

@@ -41,7 +41,8 @@ PREVIEW_PLACEHOLDER = "<new {entity}: {name}>"  # what the preview shows for rec
 class ExportReport:
     """What an export did, counted for the message the user gets."""
 
-    def __init__(self):
+    def __init__(self, env):
+        self.env = env
         self.created = 0
         self.updated = 0
         self.unchanged = 0
@@ -52,6 +53,7 @@ class ExportReport:
 
     def message(self, skipped=0):
         """Return e.g. "12 exported, 2 skipped: not posted"."""
+        _ = self.env._
         parts = []
         exported = self.created + self.updated
         if exported or not (self.unchanged or self.errors or self.retry or self.sent):
@@ -108,7 +110,7 @@ class QboMoveExport(models.AbstractModel):
     @api.model
     def _qbo_export_moves(self, moves):
         """Export ``moves`` (posted documents, any companies) and return the ``ExportReport``."""
-        report = ExportReport()
+        report = ExportReport(self.env)
         for company, company_moves in moves.grouped("company_id").items():
             self._qbo_export_company(company, company_moves, report)
         return report
@@ -141,7 +143,7 @@ class QboMoveExport(models.AbstractModel):
         """
         done = {}
         for company, company_moves in moves.grouped("company_id").items():
-            run = ExportRun(company, ExportReport())
+            run = ExportRun(company, ExportReport(self.env))
             run.client = company._qbo_get_client()
             for move in company_moves:
                 done[move] = self._qbo_void_one(run, move)
@@ -151,7 +153,7 @@ class QboMoveExport(models.AbstractModel):
     @api.model
     def _qbo_send_moves(self, moves):
         """Have QuickBooks email the exported ``moves`` to their customers; return the ``ExportReport``."""
-        report = ExportReport()
+        report = ExportReport(self.env)
         for company, company_moves in moves.grouped("company_id").items():
             run = ExportRun(company, report)
             try:
@@ -173,7 +175,7 @@ class QboMoveExport(models.AbstractModel):
         values = {"move_id": move.id, "qbo_entity": entity or "", "operation": "update" if move.qbo_id else "create"}
         if not entity:
             return dict(values, warning=_("Only invoices, credit notes, bills and vendor refunds are exported."))
-        run = ExportRun(move.company_id, ExportReport())
+        run = ExportRun(move.company_id, ExportReport(self.env))
         try:
             run.client = move.company_id._qbo_get_client()
             run.settings = self._qbo_settings(run)
@@ -788,8 +790,9 @@ class QboMoveExport(models.AbstractModel):
             start = time.monotonic()
             try:
                 params = {"sendTo": email} if email else None
-                run.client.request("POST", f"{entity.lower()}/{move.qbo_id}/send", params=params, data=b"",
-                                   headers={"Content-Type": "application/octet-stream"}, requestid=requestid)
+                answer = run.client.request("POST", f"{entity.lower()}/{move.qbo_id}/send", params=params,
+                                            data=b"", headers={"Content-Type": "application/octet-stream"},
+                                            requestid=requestid)
             except QboApiError as error:
                 run.report.errors.append((move.name, _("not emailed: %s", error)))
                 run.logs.append(self._qbo_log_values(run, move, "send", entity, "error", str(error), requestid,
@@ -797,7 +800,10 @@ class QboMoveExport(models.AbstractModel):
                 run.notes[move.id] = Markup("%s<br/>%s") % (run.notes.get(move.id, ""),
                                                              _("QuickBooks could not email it: %s", error))
                 continue
-            self._qbo_save(run, move, {"qbo_sent_at": fields.Datetime.now()})
+            # Sending changes the QuickBooks record (EmailStatus): keep its new SyncToken.
+            sync_token = (answer.get(entity) or {}).get("SyncToken")
+            self._qbo_save(run, move, {"qbo_sent_at": fields.Datetime.now(),
+                                       "qbo_sync_token": str(sync_token) if sync_token else move.qbo_sync_token})
             run.report.sent += 1
             run.logs.append(self._qbo_log_values(run, move, "send", entity, "success", email, requestid,
                                                  time.monotonic() - start, move.qbo_id))

@@ -96,8 +96,6 @@ class QboToken(models.Model):
         # A lock wait that ends in a serialization failure is expected (the caller retries): not logged.
         cr.execute("SELECT id FROM qbo_token WHERE id = %s FOR NO KEY UPDATE", [self.id], log_exceptions=False)
         self.invalidate_recordset()
-        cr.execute("select txid_current(), pg_backend_pid(), access_token_expires_at, left(refresh_token, 20) from qbo_token where id=%s", [self.id])
-        _logger.warning("DEBUG B %s %s %s %s fresh=%s", type(cr), cr.fetchall(), self.access_token_expires_at, (self.refresh_token or '')[:20], self._is_fresh())
         if self.state != "connected" or not self.refresh_token:
             return {"error": self.company_id._qbo_not_connected_message()}
         if self._is_fresh() and self.access_token != stale_access_token:
@@ -123,14 +121,16 @@ class QboToken(models.Model):
         return {"access_token": values["access_token"], "expires_at": values["access_token_expires_at"]}
 
     def _set_reconnect_needed(self):
-        """Intuit refused the refresh token: forget the tokens, mark the connection, tell the managers."""
+        """Intuit refused the refresh token: forget the tokens, mark the connection, tell the managers.
+
+        :return: the message every QuickBooks call of the company fails with until it is reconnected
+        :rtype: str
+        """
         company = self.company_id
-        message = _(
-            "QuickBooks refused to renew the connection of %(company)s (the authorization was revoked or "
-            "expired). A system administrator must reconnect it: Settings > Companies > %(company)s > "
-            "QuickBooks > Reconnect.", company=company.name,
-        )
-        self.write({**self._clear_values("reconnect"), "last_error": message})
+        self.write({
+            **self._clear_values("reconnect"),
+            "last_error": _("Intuit refused to renew the authorization: it was revoked or has expired."),
+        })
         managers = self.env.ref("quickbooks_connector.group_qbo_manager").users.filtered(
             lambda user: not user.share and company in user.company_ids
         )
@@ -138,9 +138,14 @@ class QboToken(models.Model):
             company.partner_id.message_notify(
                 partner_ids=managers.partner_id.ids,
                 subject=_("QuickBooks: reconnect needed for %s", company.name),
-                body=Markup("<p>%s</p>") % message,
+                body=Markup("<p>%s</p><p>%s</p>") % (
+                    _("QuickBooks Online refused to renew the connection of %s: it was revoked or has expired. "
+                      "Exports and syncs of this company are stopped.", company.name),
+                    _("A system administrator must reconnect it: Settings > Companies > %s > QuickBooks > "
+                      "Reconnect.", company.name),
+                ),
             )
-        return _("QuickBooks: %s", message)
+        return company._qbo_not_connected_message()
 
 
 def _oauth_error_code(error):

@@ -235,7 +235,10 @@ class ResCompany(models.Model):
         for attempt in range(3):
             try:
                 with self.env.registry.cursor() as cr:
-                    result = token.with_env(token.env(cr=cr))._refresh_locked(stale_access_token)
+                    refresh_env = token.env(cr=cr)
+                    result = token.with_env(refresh_env)._refresh_locked(stale_access_token)
+                    # Flush through a live environment: the commit only flushes environments still referenced.
+                    refresh_env.flush_all()
                 break
             except psycopg2.errors.SerializationFailure:
                 # Another worker committed a refresh after this transaction's snapshot: look again.
@@ -259,8 +262,8 @@ class ResCompany(models.Model):
     def _qbo_not_connected_message(self):
         self.ensure_one()
         if self.qbo_state == "reconnect":
-            return _("QuickBooks: the connection of %(company)s must be reconnected (%(error)s).",
-                     company=self.name, error=self.qbo_last_error or _("authorization refused"))
+            return _("QuickBooks: the connection of %(company)s must be reconnected by a system administrator. "
+                     "%(error)s", company=self.name, error=self.qbo_last_error or "")
         return _("QuickBooks: %s is not connected to QuickBooks Online.", self.name)
 
     def _qbo_discovery_url(self):

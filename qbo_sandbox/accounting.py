@@ -9,7 +9,7 @@ import copy
 import sys
 import traceback
 
-from . import entities, jsonutil, query, transactions
+from . import entities, jsonutil, query, send, transactions
 from .faults import JSON, QboFault
 
 MAX_REQUEST_ID = 50
@@ -113,6 +113,8 @@ def _route(company, method, subpath, args, body):
     if parts == ["taxservice", "taxcode"] and method == "POST":
         return _ok(company, entities.create_tax_code(company, entities.clean(_json_body(body))))
     entity = _entity_of(head)
+    if entity and method == "POST" and len(parts) == 3 and parts[2] == "send":
+        return _entity_ok(company, entity, send.send(company, entity, parts[1], args.get("sendTo")))
     if entity and method == "GET" and len(parts) == 2:
         return _entity_ok(company, entity, _read(company, entity, parts[1]))
     if entity and method == "POST" and len(parts) == 1:

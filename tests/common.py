@@ -1,4 +1,7 @@
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
+
+from odoo import fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -76,6 +79,8 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
         company.env["res.company"].with_user(user or cls.admin_user)._qbo_oauth_callback(
             params["state"], code=params["code"], realm_id=params["realmId"],
         )
+        # Refreshes read the tokens through another cursor: make the new ones visible to it.
+        company.env.flush_all()
         company.invalidate_recordset()
         return company
 
@@ -83,6 +88,12 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
         """Move the sandbox's clock forward for this test only."""
         self.sandbox.clock.advance(seconds)
         self.addCleanup(self.sandbox.clock.reset)
+
+    def expire_access_token(self, seconds_left=0, company=None):
+        """Make Odoo believe the access token expires in ``seconds_left`` (QuickBooks still accepts it)."""
+        token = self.qbo_token(company)
+        token.access_token_expires_at = fields.Datetime.now() + timedelta(seconds=seconds_left)
+        token.flush_recordset()
 
     def qbo_token(self, company=None):
         """Return the company's ``qbo.token`` as superuser, fresh from the database."""

@@ -31,7 +31,7 @@ class TestConnectionTokens(QboTestCommon):
     def test_access_token_refreshed_before_expiry(self):
         """Less than 5 minutes left: the token is renewed before the call, not after a 401."""
         old_access, old_refresh = self.fresh_connection()
-        self.qbo_token().access_token_expires_at = fields.Datetime.now() + timedelta(minutes=4)
+        self.expire_access_token(4 * 60)
         info = self.company._qbo_get_client().company_info()
         self.assertEqual(info["CompanyName"], "Sandbox Company_US_1")
         token = self.qbo_token()
@@ -57,7 +57,7 @@ class TestConnectionTokens(QboTestCommon):
         for secret in (old_access, old_refresh, token.access_token, token.refresh_token, self.SANDBOX_CLIENT_SECRET):
             self.assertNotIn(secret, output)
         # The new refresh token is the one QuickBooks knows: it can be spent.
-        self.qbo_token().access_token_expires_at = fields.Datetime.now()
+        self.expire_access_token()
         self.company._qbo_get_client().company_info()
         self.assertEqual(self.qbo_token().state, "connected")
 
@@ -82,7 +82,7 @@ class TestConnectionTokens(QboTestCommon):
 
         self.company.invalidate_recordset()
         self.assertEqual(self.company.qbo_state, "reconnect")
-        self.assertIn("reconnect", self.company.qbo_last_error)
+        self.assertIn("refused to renew", self.company.qbo_last_error)
         self.assertRecordValues(self.qbo_token(), [{"state": "reconnect", "access_token": False, "refresh_token": False}])
         notice = self.env["mail.message"].search([]) - messages_before
         self.assertEqual(len(notice), 1)
@@ -106,7 +106,7 @@ class TestConnectionTokens(QboTestCommon):
     def test_token_server_outage_keeps_connection(self):
         """The token endpoint is down: the call fails with a clear error, the connection stays."""
         _old_access, old_refresh = self.fresh_connection()
-        self.qbo_token().access_token_expires_at = fields.Datetime.now()
+        self.expire_access_token()
         self.sandbox.inject_fault(status=503, body="<html>down</html>", content_type="text/html",
                                   path_contains="/tokens/bearer")
         with self.assertRaisesRegex(UserError, r"could not be refreshed \(HTTP 503"):

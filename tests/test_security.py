@@ -3,6 +3,7 @@ from lxml import etree
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import JsonRpcException, tagged
+from odoo.tools import mute_logger
 
 from .common import QboTestCommon
 
@@ -48,6 +49,7 @@ class TestSecurity(QboTestCommon):
             "qbo_state": "connected", "qbo_realm_id": self.realm_id, "qbo_company_name": "Sandbox Company_US_1",
         }])
 
+    @mute_logger("odoo.http")
     def test_secret_over_rpc(self):
         """Over JSON-RPC an Accounting Manager gets an AccessError for the secret and the tokens."""
         self.authenticate(self.qbo_manager.login, self.qbo_manager.login)

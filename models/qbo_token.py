@@ -112,7 +112,8 @@ class QboToken(models.Model):
             raise UserError(_("QuickBooks: the connection could not be refreshed (HTTP %(status)s %(reason)s).",
                               status=error.status_code, reason=reason or "")) from None
         except RequestException as error:
-            _logger.info("QuickBooks: token refresh for company %s failed: %s", self.company_id.id, type(error).__name__)
+            _logger.info("QuickBooks: token refresh for company %s failed: %s",
+                         self.company_id.id, type(error).__name__)
             raise UserError(_("QuickBooks: the authorization server could not be reached (%s).",
                               type(error).__name__)) from None
         values = self._token_values(auth_client)

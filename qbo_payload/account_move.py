@@ -229,11 +229,12 @@ def _sales_lines(move, settings, entity):
         _quantity_values(detail, line, amount)
         codes, line_codes = _line_codes(line, settings)
         if us:
-            taxable = bool(line.get("tax_ids")) and "TAX" in line_codes | ({"TAX"} if codes else set())
+            # A document whose tax Odoo rounds to 0 is sent untaxed: QuickBooks would round the sum.
+            taxable = bool(cents(move["amount_tax"])) and ("TAX" in line_codes or bool(codes))
             detail["TaxCodeRef"] = _ref("TAX" if taxable else "NON")
-            for code in codes:
+            for code in codes if taxable else ():
                 code_weight[code] = code_weight.get(code, Decimal(0)) + abs(amount)
-        elif settings.get("sales_tax") and (taxed or not product_lines):
+        elif settings.get("sales_tax") and taxed:
             detail["TaxCodeRef"] = _ref(_non_us_code(line, codes, settings))
             if inclusive:
                 detail["TaxInclusiveAmt"] = _number(cents(line["total"]))

@@ -46,7 +46,8 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
         cls.qbo_sandbox_company = cls.create_sandbox_company("Sandbox Company_US_1")
         cls.realm_id = cls.qbo_sandbox_company.realm_id
 
-        cls.admin_user = cls._qbo_new_user("qbo_admin", "base.group_user,base.group_system,account.group_account_manager")
+        cls.admin_user = cls._qbo_new_user(
+            "qbo_admin", "base.group_user,base.group_system,account.group_account_manager")
         cls.qbo_manager = cls._qbo_new_user("qbo_manager", "base.group_user,account.group_account_manager")
         cls.invoice_user = cls._qbo_new_user("qbo_invoice_user", "base.group_user,account.group_account_invoice")
         cls.project_manager = cls.env.ref("project.group_project_manager", raise_if_not_found=False) and \

@@ -83,7 +83,9 @@ class TestConnectionTokens(QboTestCommon):
         self.company.invalidate_recordset()
         self.assertEqual(self.company.qbo_state, "reconnect")
         self.assertIn("refused to renew", self.company.qbo_last_error)
-        self.assertRecordValues(self.qbo_token(), [{"state": "reconnect", "access_token": False, "refresh_token": False}])
+        self.assertRecordValues(self.qbo_token(), [
+            {"state": "reconnect", "access_token": False, "refresh_token": False},
+        ])
         notice = self.env["mail.message"].search([]) - messages_before
         self.assertEqual(len(notice), 1)
         self.assertIn(self.qbo_manager.partner_id, notice.partner_ids)

@@ -304,9 +304,11 @@ class TestMoveExport(QboMoveExportCommon):
         self.assertEqual(set(moves.mapped("qbo_state")), {"exported"})
         self.assertFalse(moves.qbo_export_requested_by)
         # the notification waits for the commit in the bus queue of this transaction
+        channel = f'"res.partner",{self.qbo_manager.partner_id.id}]'
         notifications = [value["message"] for value in self.env.cr.precommit.data.get("bus.bus.values", [])
-                         if f'"res.users", {self.qbo_manager.id}' in value["channel"]]
-        self.assertIn("3 exported, 0 failed", notifications[-1])
+                         if value["channel"].endswith(channel)]
+        self.assertEqual(len(notifications), 1)
+        self.assertIn("QuickBooks export finished: 3 exported, 0 failed.", notifications[0])
 
     def test_export_on_post(self):
         """With the setting on, posting queues the document and the cron exports it."""

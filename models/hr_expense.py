@@ -1,0 +1,116 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
+QBO_EXPENSE_STATES = [
+    ("not_exported", "Not exported"),
+    ("imported", "Imported"),
+    ("exported", "Exported"),
+    ("changed", "Changed since export"),
+    ("error", "Error"),
+    ("removed", "Removed from QuickBooks"),
+]
+# Expense states in which a change made in QuickBooks is still applied to an imported expense.
+EDITABLE_STATES = ("draft", "reported")
+# Expense states that may be exported: approved (or posted) and paid.
+EXPORTABLE_STATES = ("approved", "done")
+
+
+class HrExpense(models.Model):
+    _inherit = "hr.expense"
+
+    qbo_expense_type = fields.Selection(
+        [("odoo", "Entered in Odoo"), ("quickbooks", "From QuickBooks")], string="Expense Type",
+        default="odoo", required=True, readonly=True, copy=False, index=True,
+        help="Expenses from QuickBooks were entered there and imported; they are never exported back.",
+    )
+    qbo_state = fields.Selection(
+        QBO_EXPENSE_STATES, string="QuickBooks", default="not_exported", required=True, readonly=True,
+        copy=False, index=True,
+    )
+    qbo_entity = fields.Char(string="QuickBooks Transaction Type", readonly=True, copy=False)
+    qbo_id = fields.Char(string="QuickBooks ID", readonly=True, copy=False, index=True)
+    qbo_line_id = fields.Char(string="QuickBooks Line ID", readonly=True, copy=False)
+    qbo_sync_token = fields.Char(string="QuickBooks SyncToken", readonly=True, copy=False)
+    qbo_doc_number = fields.Char(string="QuickBooks Reference", readonly=True, copy=False)
+    qbo_payment_type = fields.Selection(
+        [("Cash", "Cash"), ("Check", "Check"), ("CreditCard", "Credit Card")], string="Paid in QuickBooks by",
+        readonly=True, copy=False,
+    )
+    qbo_error = fields.Text(string="QuickBooks Error", readonly=True, copy=False)
+    qbo_export_generation = fields.Integer(
+        string="QuickBooks Export Generation", readonly=True, copy=False,
+        help="Part of the requestid of a creation: a new generation starts after a refused creation, so a "
+             "corrected expense is really sent again, while a retry after a lost answer replays.",
+    )
+    qbo_exported_at = fields.Datetime(string="Exported to QuickBooks on", readonly=True, copy=False)
+    qbo_amount_total = fields.Monetary(string="QuickBooks Total", currency_field="currency_id", readonly=True,
+                                       copy=False)
+    qbo_remote_changed = fields.Boolean(
+        string="Changed in QuickBooks", readonly=True, copy=False,
+        help="QuickBooks changed this expense after it was submitted or exported; the change was not applied.",
+    )
+    qbo_remote_deleted = fields.Boolean(
+        string="Deleted in QuickBooks", readonly=True, copy=False,
+        help="The QuickBooks transaction (or its line) of this expense was deleted in QuickBooks.",
+    )
+
+    _sql_constraints = [
+        ("qbo_line_unique", "unique(company_id, qbo_entity, qbo_id, qbo_line_id)",
+         "This QuickBooks expense line is already linked to another expense."),
+    ]
+
+    # === CRUD / OVERRIDES === #
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_qbo_copy(self):
+        # An expense exported from Odoo takes its QuickBooks copy along; an imported one leaves
+        # QuickBooks alone (what was entered there is never removed from Odoo's side).
+        exported = self.filtered(lambda expense: expense.qbo_id and expense.qbo_expense_type == "odoo")
+        if exported:
+            self.env["qbo.expense.sync"].sudo()._qbo_remove_expenses(exported.sudo())
+
+    # === ACTION METHODS === #
+
+    def action_qbo_export(self):
+        """Export the approved expenses of the selection to QuickBooks (Action > Export to QBO).
+
+        Expenses imported from QuickBooks are skipped and counted.
+
+        :return: a ``display_notification`` action with the counts
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if some expense of the selection is not approved
+        """
+        self._qbo_check_manager()
+        imported = self.filtered(lambda expense: expense.qbo_expense_type == "quickbooks")
+        to_export = self - imported
+        not_approved = to_export.filtered(lambda expense: expense.state not in EXPORTABLE_STATES)
+        if not_approved:
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(_(
+                "QuickBooks: only approved expenses can be exported; approve these first: %s",
+                ", ".join(f"{expense.name} ({states[expense.state]})" for expense in not_approved)))
+        if not to_export:
+            raise UserError(_("QuickBooks: these expenses came from QuickBooks; they are not exported back."))
+        report = self.env["qbo.expense.sync"].sudo()._qbo_export_expenses(to_export.sudo())
+        return self._qbo_notification(report.message(skipped=len(imported)), report.notification_type())
+
+    def action_qbo_clear_flags(self):
+        """Mark the changes and deletions made in QuickBooks as reviewed."""
+        self._qbo_check_manager()
+        self.sudo()._qbo_write({"qbo_remote_changed": False, "qbo_remote_deleted": False})
+
+    # === TOOLING === #
+
+    def _qbo_write(self, values):
+        """Write QuickBooks bookkeeping fields (callers run as superuser)."""
+        if self:
+            self.write(values)
+
+    def _qbo_check_manager(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only QuickBooks managers can export expenses to QuickBooks."))
+
+    @api.model
+    def _qbo_notification(self, message, notification_type):
+        return self.env["res.company"]._qbo_notification(message, notification_type)

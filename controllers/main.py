@@ -1,8 +1,28 @@
+import logging
+import re
+
 from odoo import http
 from odoo.http import request
 
 from ..const import CALLBACK_ROUTE
 from ..models.res_company import QboOAuthRefused
+
+CALLBACK_SECRETS = re.compile(r"\b(code|state)=[^&\s\"]*")
+
+
+class RedactOAuthCallback(logging.Filter):
+    """Keep the one-time authorization code and the signed state of the OAuth callback out of the
+    HTTP access log, which records every request line."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple) and any(isinstance(arg, str) and CALLBACK_ROUTE in arg for arg in record.args):
+            record.args = tuple(
+                CALLBACK_SECRETS.sub(r"\1=[redacted]", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("werkzeug").addFilter(RedactOAuthCallback())
 
 
 class QboOAuthController(http.Controller):

@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import urlsplit
@@ -87,6 +88,22 @@ class TestConnectionFlow(QboTestCommon):
         notification = self.click("action_qbo_test_connection")
         self.assertIn("Connected to Sandbox Company_US_1", notification["params"]["message"])
         self.assertIn(self.realm_id, notification["params"]["message"])
+
+    def test_callback_code_and_state_not_in_access_log(self):
+        """The HTTP access log shows the callback without its authorization code and state."""
+        location = self.consent(self.click("action_qbo_connect"))
+        params = query_params(location)
+        request_line = f"GET {urlsplit(location).path}?{urlsplit(location).query} HTTP/1.1"
+        # The record werkzeug's request handler logs for every request (werkzeug.serving.log_request).
+        record = logging.LogRecord("werkzeug", logging.INFO, __file__, 0, '%s - - [%s] "%s" %s %s',
+                                   ("127.0.0.1", "22/Nov/2026 04:00:00", request_line, "303", "-"), None)
+        self.assertTrue(logging.getLogger("werkzeug").filter(record))
+        logged = record.getMessage()
+        self.assertIn(CALLBACK_ROUTE, logged)
+        self.assertIn("code=[redacted]", logged)
+        self.assertIn(f"realmId={self.realm_id}", logged)
+        self.assertNotIn(params["code"], logged)
+        self.assertNotIn(params["state"], logged)
 
     def test_connect_from_settings_returns_to_settings(self):
         """Connecting from Accounting settings comes back to the settings."""

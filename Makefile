@@ -11,5 +11,8 @@ test:
 sandbox:
 	@scripts/sandbox.sh
 
+bench:
+	@scripts/bench.sh
+
 setup:
 	@bash -c 'source scripts/common.sh && ensure_all && echo "Set-up complete."'

@@ -13,3 +13,15 @@ from . import qbo_move_export
 from . import account_move
 from . import res_company_qbo_export
 from . import res_config_settings_qbo_export
+from . import hr_expense
+from . import hr_expense_sheet
+from . import qbo_expense_sync
+from . import qbo_expense_export
+from . import qbo_expense_pull
+from . import qbo_expense_mapping_line
+from . import res_company_qbo_expense
+from . import res_config_settings_qbo_expense
+from . import res_company_qbo_payment
+from . import res_config_settings_qbo_payment
+from . import qbo_payment_sync
+from . import account_payment

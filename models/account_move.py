@@ -2,6 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES, app_url
 
@@ -201,9 +202,26 @@ class AccountMove(models.Model):
     # === TOOLING === #
 
     def _qbo_write(self, values):
-        """Write QuickBooks bookkeeping fields without marking the document as edited by hand."""
-        if self:
-            self.with_context(skip_is_manually_modified=True, skip_readonly_check=True).write(values)
+        """Write QuickBooks bookkeeping fields (``qbo_*``) straight to their columns.
+
+        Nothing depends on them but ``qbo_url``: the accounting checks of ``write`` (balance, lock
+        dates, dynamic lines) have nothing to check, and an export of thousands of documents would
+        pay them for each one; a document must not look edited by hand either.
+        """
+        if not self:
+            return
+        if any(not name.startswith("qbo_") or name not in self._fields for name in values):
+            raise ValueError(f"_qbo_write only writes QuickBooks fields, not {sorted(values)}")
+        self.flush_recordset(list(values))
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), self._fields[name].convert_to_column(value, self))
+            for name, value in values.items()
+        )
+        self.env.cr.execute(SQL(
+            "UPDATE account_move SET %s, write_uid = %s, write_date = %s WHERE id IN %s",
+            assignments, self.env.uid, self.env.cr.now(), tuple(self.ids),
+        ))
+        self.invalidate_recordset([*values, "qbo_url", "write_uid", "write_date"])
 
     def _qbo_check_manager(self):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):

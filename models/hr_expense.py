@@ -14,6 +14,9 @@ QBO_EXPENSE_STATES = [
 EDITABLE_STATES = ("draft", "reported")
 # Expense states that may be exported: approved (or posted) and paid.
 EXPORTABLE_STATES = ("approved", "done")
+# Fields of an expense whose change makes its QuickBooks copy differ.
+QBO_TRACKED_FIELDS = ("name", "date", "employee_id", "product_id", "account_id", "total_amount_currency",
+                      "tax_ids", "currency_id", "payment_mode", "vendor_id", "analytic_distribution", "description")
 
 
 class HrExpense(models.Model):
@@ -62,13 +65,22 @@ class HrExpense(models.Model):
 
     # === CRUD / OVERRIDES === #
 
+    def write(self, vals):
+        # EXTENDS 'hr_expense': an exported expense edited in Odoo differs from its QuickBooks copy.
+        if set(vals) & set(QBO_TRACKED_FIELDS) and "qbo_state" not in vals:
+            exported = self.filtered(lambda expense: expense.qbo_state == "exported")
+            result = super().write(vals)
+            exported.sudo()._qbo_write({"qbo_state": "changed"})
+            return result
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_qbo_copy(self):
         # An expense exported from Odoo takes its QuickBooks copy along; an imported one leaves
         # QuickBooks alone (what was entered there is never removed from Odoo's side).
         exported = self.filtered(lambda expense: expense.qbo_id and expense.qbo_expense_type == "odoo")
         if exported:
-            self.env["qbo.expense.sync"].sudo()._qbo_remove_expenses(exported.sudo())
+            self.env["qbo.expense.export"].sudo()._qbo_remove_expenses(exported.sudo())
 
     # === ACTION METHODS === #
 
@@ -92,7 +104,7 @@ class HrExpense(models.Model):
                 ", ".join(f"{expense.name} ({states[expense.state]})" for expense in not_approved)))
         if not to_export:
             raise UserError(_("QuickBooks: these expenses came from QuickBooks; they are not exported back."))
-        report = self.env["qbo.expense.sync"].sudo()._qbo_export_expenses(to_export.sudo())
+        report = self.env["qbo.expense.export"].sudo()._qbo_export_expenses(to_export.sudo())
         return self._qbo_notification(report.message(skipped=len(imported)), report.notification_type())
 
     def action_qbo_clear_flags(self):

@@ -18,7 +18,7 @@ class HrExpenseSheet(models.Model):
                                                   and expense.qbo_expense_type == "odoo")
         result = super()._do_refuse(reason)
         if exported:
-            self.env["qbo.expense.sync"].sudo()._qbo_remove_expenses(exported.sudo())
+            self.env["qbo.expense.export"].sudo()._qbo_remove_expenses(exported.sudo())
         return result
 
     def _do_reset_approval(self):

@@ -2,16 +2,17 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import html2plaintext, is_html_empty
 
 from ..const import BATCH_SIZE
-from ..qbo_client import QboApiError
+from ..qbo_client import QboApiError, QboClient
 from ..qbo_master_data import SyncSummary
 from ..qbo_payload.account_move import (
     ENTITY_BY_MOVE_TYPE,
@@ -34,8 +35,37 @@ CRON_BATCH_SIZE = 300
 MAX_ATTEMPTS = 5
 # Minutes before the next automatic attempt after a temporary failure (by attempt number).
 RETRY_DELAYS = (1, 5, 15, 60)
+# Requests sent at once by a bulk export: Intuit serves 10 at a time per app and realm, and answers
+# a 429 beyond (retried after a pause by the client).
+PARALLEL_REQUESTS = 10
 PAYMENT_LINK_TYPES = ("Payment", "ReceivePayment", "BillPaymentCheck", "BillPaymentCreditCard", "BillPayment")
 PREVIEW_PLACEHOLDER = "<new {entity}: {name}>"  # what the preview shows for records not in QuickBooks yet
+
+
+def _call(client, job):
+    """Send one job's request (no ORM here: it may run in a worker thread).
+
+    :return: ``([(doc or None, QboApiError or None)] per item, seconds)``
+    """
+    operation, items, requestid, batch = job
+    start = time.monotonic()
+    try:
+        if batch:
+            responses = client.batch([{"bId": bid, "operation": operation, entity: payload}
+                                      for bid, entity, payload in items], requestid=requestid)
+            results = []
+            for (_bid, entity, _payload), response in zip(items, responses):
+                if entity in response:
+                    results.append((response[entity], None))
+                else:
+                    results.append((None, QboApiError.from_fault(response.get("Fault") or {}, status=400)))
+        else:
+            _bid, entity, payload = items[0]
+            send = client.create if operation == "create" else client.update
+            results = [(send(entity, payload, requestid=requestid), None)]
+    except QboApiError as error:
+        results = [(None, error)] * len(items)
+    return results, time.monotonic() - start
 
 
 class ExportReport:
@@ -215,21 +245,9 @@ class QboMoveExport(models.AbstractModel):
                 self._qbo_apply_failure(run, move, "create" if not move.qbo_id else "update", error)
             self._qbo_flush_run(run)
             return
-        creates, updates = [], []
-        for move in moves:
-            try:
-                entity, payload, expected = self._qbo_build_one(run, move, resolved)
-            except PayloadError as error:
-                self._qbo_apply_failure(run, move, "create" if not move.qbo_id else "update", error)
-                continue
-            if move.qbo_id and not (move.qbo_state == "voided" and entity not in VOIDABLE_ENTITIES):
-                updates.append((move, entity, payload, expected))
-            else:
-                creates.append((move, entity, payload, expected))
-        self._qbo_send_creates(run, creates)
-        self._qbo_send_updates(run, updates)
+        self._qbo_send(run, moves, resolved)
         if company.qbo_send_on_export:
-            exported = self.env["account.move"].union(*(item[0] for item in creates + updates)).filtered(
+            exported = moves.filtered(
                 lambda move: move.qbo_state == "exported"
                 and ENTITY_BY_MOVE_TYPE[move.move_type] in SENDABLE_ENTITIES and not move.qbo_sent_at)
             self._qbo_email(run, exported)
@@ -509,81 +527,115 @@ class QboMoveExport(models.AbstractModel):
     # === SENDING === #
 
     @api.model
-    def _qbo_send_creates(self, run, items):
-        """Create the documents, by batches of up to 30 (one document alone: a single create).
+    def _qbo_units(self, run, moves):
+        """Split the documents into requests: ``[(operation, moves, requestid or None)]``.
 
-        A document whose previous attempt got no answer is sent again with that attempt's requestid
-        (and with the same batch companions), so QuickBooks replays it instead of creating a copy.
+        Creations go by batches of up to 30 (a document alone: a single create). A document whose
+        previous attempt got no answer is sent again with that attempt's requestid (and with its
+        batch companions), so QuickBooks replays it instead of creating a copy. Updates are full
+        updates at the stored SyncToken, by batches of 30.
         """
-        groups = {}
-        fresh = []
-        for item in items:
-            pending = item[0].qbo_pending_requestid
-            if pending:
-                groups.setdefault(pending, []).append(item)
-            else:
-                fresh.append(item)
-        for start in range(0, len(fresh), BATCH_SIZE):
-            chunk = fresh[start:start + BATCH_SIZE]
-            requestid = (self._qbo_create_requestid(chunk[0][0]) if len(chunk) == 1
-                         else self._qbo_batch_requestid(run.company, [item[0] for item in chunk], "c"))
-            groups[requestid] = chunk
-        for requestid, chunk in groups.items():
-            if requestid.startswith(self._qbo_requestid_prefix(run.company) + "b"):
-                self._qbo_send_batch(run, "create", chunk, requestid)
-            else:
-                move, entity, payload, expected = chunk[0]
-                self._qbo_send_single(run, "create", move, entity, payload, expected, requestid)
+        def is_update(move):
+            entity = ENTITY_BY_MOVE_TYPE[move.move_type]
+            return bool(move.qbo_id) and not (move.qbo_state == "voided" and entity not in VOIDABLE_ENTITIES)
+
+        updates = moves.filtered(is_update)
+        creates = moves - updates
+        units = [("create", group, requestid)
+                 for requestid, group in creates.filtered("qbo_pending_requestid").grouped("qbo_pending_requestid")
+                 .items()]
+        fresh = creates.filtered(lambda move: not move.qbo_pending_requestid)
+        units += [("create", fresh[start:start + BATCH_SIZE], None) for start in range(0, len(fresh), BATCH_SIZE)]
+        units += [("update", updates[start:start + BATCH_SIZE], None) for start in range(0, len(updates), BATCH_SIZE)]
+        return units
 
     @api.model
-    def _qbo_send_updates(self, run, items):
-        """Update the QuickBooks copies (full updates at the stored SyncToken), by batches of 30."""
-        for start in range(0, len(items), BATCH_SIZE):
-            chunk = [(move, entity, update_payload(payload, move.qbo_id, move.qbo_sync_token or "0"), expected)
-                     for move, entity, payload, expected in items[start:start + BATCH_SIZE]]
-            if len(chunk) == 1:
-                move, entity, payload, expected = chunk[0]
-                self._qbo_send_single(run, "update", move, entity, payload, expected,
-                                      self._qbo_update_requestid(move, payload))
-            else:
-                self._qbo_send_batch(run, "update", chunk, self._qbo_batch_requestid(
-                    run.company, [item[0] for item in chunk], "u", [item[2] for item in chunk]))
+    def _qbo_send(self, run, moves, resolved):
+        """Build, send and settle the documents, request by request.
 
-    @api.model
-    def _qbo_send_single(self, run, operation, move, entity, payload, expected, requestid):
-        start = time.monotonic()
-        try:
-            if operation == "create":
-                doc = run.client.create(entity, payload, requestid=requestid)
-            else:
-                doc = run.client.update(entity, payload, requestid=requestid)
-        except QboApiError as error:
-            self._qbo_outcome(run, operation, move, entity, payload, expected, requestid,
-                              time.monotonic() - start, error=error)
+        Several requests are in flight at once (up to ``PARALLEL_REQUESTS``), sent by worker
+        threads while this thread builds the next payloads and settles the answers already back,
+        in order. Only this thread touches the database: workers get their own client holding the
+        access token read here.
+        """
+        units = self._qbo_units(run, moves)
+        if not units:
             return
-        self._qbo_outcome(run, operation, move, entity, payload, expected, requestid, time.monotonic() - start,
-                          doc=doc)
+        if len(units) == 1:
+            operation, items, requestid, batch = self._qbo_job(run, *units[0], resolved)
+            if items:
+                self._qbo_settle(run, operation, items, requestid, _call(run.client, self._qbo_request(
+                    operation, items, requestid, batch)))
+            return
+        token = run.client.get_access_token()
+        client = run.client
+
+        def call(request):
+            worker = QboClient(client.base_url, client.realm_id, lambda: token, minorversion=client.minorversion,
+                               timeout=client.timeout, max_retries=client.max_retries, sleep=client.sleep)
+            try:
+                return _call(worker, request)
+            finally:
+                worker.session.close()
+
+        queue = []
+        with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
+            for unit in units:
+                operation, items, requestid, batch = self._qbo_job(run, *unit, resolved)
+                if items:
+                    queue.append((operation, items, requestid,
+                                  pool.submit(call, self._qbo_request(operation, items, requestid, batch))))
+                while queue and queue[0][3].done():
+                    self._qbo_settle_head(run, queue)
+            while queue:
+                self._qbo_settle_head(run, queue)
 
     @api.model
-    def _qbo_send_batch(self, run, operation, chunk, requestid):
-        start = time.monotonic()
-        batch_items = [{"bId": str(move.id), "operation": operation, entity: payload}
-                       for move, entity, payload, _expected in chunk]
-        try:
-            responses = run.client.batch(batch_items, requestid=requestid)
-        except QboApiError as error:
-            duration = (time.monotonic() - start) / len(chunk)
-            for move, entity, payload, expected in chunk:
-                self._qbo_outcome(run, operation, move, entity, payload, expected, requestid, duration, error=error)
-            return
-        duration = (time.monotonic() - start) / len(chunk)
-        for (move, entity, payload, expected), response in zip(chunk, responses):
-            if entity in response:
-                self._qbo_outcome(run, operation, move, entity, payload, expected, requestid, duration,
-                                  doc=response[entity])
-            else:
-                error = QboApiError.from_fault(response.get("Fault") or {}, status=400)
-                self._qbo_outcome(run, operation, move, entity, payload, expected, requestid, duration, error=error)
+    def _qbo_settle_head(self, run, queue):
+        operation, items, requestid, future = queue.pop(0)
+        self._qbo_settle(run, operation, items, requestid, future.result())
+
+    @api.model
+    def _qbo_job(self, run, operation, moves, requestid, resolved):
+        """Build the payloads of one request; return ``(operation, items, requestid, batch)``.
+
+        Documents that cannot be built are settled as failures here and left out.
+        """
+        items = []
+        for move in moves:
+            try:
+                entity, payload, expected = self._qbo_build_one(run, move, resolved)
+            except PayloadError as error:
+                self._qbo_apply_failure(run, move, operation, error)
+                continue
+            if operation == "update":
+                payload = update_payload(payload, move.qbo_id, move.qbo_sync_token or "0")
+            items.append((move, entity, payload, expected))
+        if not items:
+            return operation, items, requestid, False
+        if requestid:
+            return operation, items, requestid, requestid.startswith(self._qbo_requestid_prefix(run.company) + "b")
+        if len(items) == 1:
+            move, _entity, payload, _expected = items[0]
+            requestid = (self._qbo_create_requestid(move) if operation == "create"
+                         else self._qbo_update_requestid(move, payload))
+            return operation, items, requestid, False
+        letter = operation[0]
+        payloads = [item[2] for item in items] if operation == "update" else ()
+        return operation, items, self._qbo_batch_requestid(run.company, [item[0] for item in items], letter,
+                                                           payloads), True
+
+    @staticmethod
+    def _qbo_request(operation, items, requestid, batch):
+        return operation, [(str(move.id), entity, payload) for move, entity, payload, _expected in items], \
+            requestid, batch
+
+    @api.model
+    def _qbo_settle(self, run, operation, items, requestid, answer):
+        results, duration = answer
+        for (move, entity, payload, expected), (doc, error) in zip(items, results):
+            self._qbo_outcome(run, operation, move, entity, payload, expected, requestid, duration / len(items),
+                              doc=doc, error=error)
 
     @api.model
     def _qbo_outcome(self, run, operation, move, entity, payload, expected, requestid, duration, doc=None,
@@ -643,8 +695,7 @@ class QboMoveExport(models.AbstractModel):
                 run.report.created += 1
             else:
                 run.report.updated += 1
-        if not self._qbo_save(run, move, values):
-            return
+        move._qbo_write(values)
         run.logs.append(self._qbo_log_values(run, move, operation, entity, "error" if difference else "success",
                                              message if difference else False, requestid, duration, doc["Id"]))
         label = _("Exported to QuickBooks") if operation == "create" else _("Updated in QuickBooks")
@@ -679,24 +730,12 @@ class QboMoveExport(models.AbstractModel):
                 values["qbo_pending_requestid"] = requestid
             status = "error"
             run.report.errors.append((move.name, message))
-        if not self._qbo_save(run, move, values):
-            return
+        move._qbo_write(values)
         run.logs.append(self._qbo_log_values(run, move, operation, entity, status, message, requestid, duration,
                                              move.qbo_id))
         run.notes[move.id] = Markup("%s %s") % (
             _("QuickBooks export failed (will be retried):") if status == "retry" else _("QuickBooks export failed:"),
             message)
-
-    @api.model
-    def _qbo_save(self, run, move, values):
-        """Write a document's outcome in its own savepoint; a refusal is reported, the others go on."""
-        try:
-            with self.env.cr.savepoint():
-                move._qbo_write(values)
-        except (UserError, ValidationError) as error:
-            run.report.errors.append((move.name, str(error)))
-            return False
-        return True
 
     @api.model
     def _qbo_flush_run(self, run):
@@ -802,7 +841,7 @@ class QboMoveExport(models.AbstractModel):
                 continue
             # Sending changes the QuickBooks record (EmailStatus): keep its new SyncToken.
             sync_token = (answer.get(entity) or {}).get("SyncToken")
-            self._qbo_save(run, move, {"qbo_sent_at": fields.Datetime.now(),
+            move._qbo_write({"qbo_sent_at": fields.Datetime.now(),
                                        "qbo_sync_token": str(sync_token) if sync_token else move.qbo_sync_token})
             run.report.sent += 1
             run.logs.append(self._qbo_log_values(run, move, "send", entity, "success", email, requestid,

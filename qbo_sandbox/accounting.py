@@ -2,14 +2,14 @@
 
 Create, read, full and sparse update, delete and void of each entity, ``query``, ``batch``,
 ``companyinfo``, ``preferences`` and ``taxservice/taxcode``; the requestid replay; Id, SyncToken and
-MetaData. Name-list rules live in ``entities.py``, transaction rules in ``transactions.py``.
+MetaData; ``cdc`` (``cdc.py``). Name-list rules live in ``entities.py``, transaction rules in ``transactions.py``.
 Sources: shared/qbo_api.md sections 2, 4 and 9.
 """
 import copy
 import sys
 import traceback
 
-from . import entities, jsonutil, query, send, transactions
+from . import cdc, entities, jsonutil, query, send, transactions
 from .faults import JSON, QboFault
 
 MAX_REQUEST_ID = 50
@@ -102,6 +102,8 @@ def _route(company, method, subpath, args, body):
     if head == "query" and len(parts) == 1:
         text = args.get("query") if method == "GET" else _text(body) or args.get("query")
         return _ok(company, {"QueryResponse": run_query(company, text or "")})
+    if head == "cdc" and len(parts) == 1 and method == "GET":
+        return _ok(company, {"CDCResponse": cdc.run(company, args, _known_entities(), render)})
     if head == "batch" and len(parts) == 1 and method == "POST":
         return _ok(company, {"BatchItemResponse": _batch(company, _json_body(body))})
     if head == "companyinfo":

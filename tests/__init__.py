@@ -15,3 +15,11 @@ from . import test_sandbox_query
 from . import test_sandbox_oauth
 from . import test_sandbox_http
 from . import test_move_export
+from . import test_move_amounts
+from . import test_move_export_faults
+from . import test_expense_payload
+from . import test_expense_pull
+from . import test_expense_export
+from . import test_expense_mapping
+from . import test_payment_common
+from . import test_payment_pull

@@ -1,0 +1,145 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
+# Payments QuickBooks knows: a customer paying (Payment), the company paying a vendor (BillPayment).
+QBO_ENTITY_BY_KIND = {("inbound", "customer"): "Payment", ("outbound", "supplier"): "BillPayment"}
+QBO_PAYMENT_STATES = [
+    ("not_synced", "Not in QuickBooks"),
+    ("to_send", "To export"),
+    ("synced", "In QuickBooks"),
+    ("error", "Error"),
+]
+QBO_REMOTE_CHANGES = [
+    ("changed", "Changed in QuickBooks"),
+    ("voided", "Voided in QuickBooks"),
+    ("deleted", "Deleted in QuickBooks"),
+]
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    qbo_entity = fields.Selection([("Payment", "Payment"), ("BillPayment", "Bill Payment")],
+                                  string="QuickBooks Entity", copy=False, readonly=True)
+    qbo_id = fields.Char(string="QBO Payment Id", copy=False, readonly=True, index=True)
+    qbo_sync_token = fields.Char(string="QuickBooks SyncToken", copy=False, readonly=True)
+    qbo_origin = fields.Selection(
+        [("odoo", "Registered in Odoo"), ("qbo", "Imported from QuickBooks")],
+        string="QuickBooks Origin", copy=False, readonly=True,
+    )
+    qbo_state = fields.Selection(QBO_PAYMENT_STATES, string="QuickBooks", default="not_synced", required=True,
+                                 copy=False, readonly=True, index=True)
+    qbo_error = fields.Text(string="QuickBooks Error", copy=False, readonly=True)
+    qbo_synced_at = fields.Datetime(string="Synchronized with QuickBooks on", copy=False, readonly=True)
+    qbo_export_generation = fields.Integer(
+        string="QuickBooks Export Generation", copy=False, readonly=True,
+        help="Part of the requestid of the creation in QuickBooks: it changes only after a refused creation, "
+             "so a retry after a lost answer replays instead of creating a second payment.",
+    )
+    qbo_retry_count = fields.Integer(string="QuickBooks Attempts", copy=False, readonly=True)
+    qbo_next_attempt = fields.Datetime(string="QuickBooks Next Attempt", copy=False, readonly=True)
+    qbo_snapshot = fields.Json(string="QuickBooks Version Booked", copy=False, readonly=True,
+                               help="Amount, date, currency and documents paid of the QuickBooks version booked in Odoo.")
+    qbo_remote_change = fields.Selection(QBO_REMOTE_CHANGES, string="QuickBooks Change", copy=False, readonly=True,
+                                         index=True)
+    qbo_remote_difference = fields.Text(string="Difference in QuickBooks", copy=False, readonly=True)
+    qbo_remote_snapshot = fields.Json(string="QuickBooks Version Pending", copy=False, readonly=True)
+    qbo_remote_sync_token = fields.Char(string="QuickBooks SyncToken Pending", copy=False, readonly=True)
+
+    _sql_constraints = [
+        ("qbo_payment_unique", "unique(company_id, qbo_entity, qbo_id)",
+         "This QuickBooks payment is already recorded in Odoo."),
+    ]
+
+    # === CRUD / OVERRIDES === #
+
+    def action_post(self):
+        # EXTENDS 'account': payments registered in Odoo are queued for QuickBooks; the cron sends those
+        # that settle exported documents, once the reconciliation that follows the posting is done.
+        result = super().action_post()
+        if not self.env.context.get("qbo_no_push"):
+            to_queue = self.filtered(lambda payment: payment._qbo_pushable())
+            if to_queue:
+                to_queue.sudo().write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
+                                       "qbo_next_attempt": False})
+                self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
+        return result
+
+    def _synchronize_to_moves(self, changed_fields):
+        # EXTENDS 'account': a payment imported from QuickBooks has one counterpart line per document it
+        # pays, which the standard synchronization cannot rewrite; it changes only through QuickBooks.
+        if self.env.context.get("qbo_skip_move_sync"):
+            return
+        if set(changed_fields) & set(self._get_trigger_fields_to_synchronize()):
+            split = self.filtered(lambda payment: payment.move_id and len(payment._seek_for_lines()[1]) > 1)
+            if split:
+                raise UserError(_(
+                    "QuickBooks: %s pays several documents as recorded in QuickBooks; change it in QuickBooks and "
+                    "apply the change here, or cancel it.", ", ".join(split.mapped("display_name"))))
+        super()._synchronize_to_moves(changed_fields)
+
+    # === ACTION METHODS === #
+
+    def action_qbo_apply_remote_change(self):
+        """Apply the change QuickBooks made to these payments after they were synchronized: a voided or
+        deleted payment is unreconciled and cancelled; a changed one is unreconciled, adjusted to the
+        QuickBooks version and reconciled again. Each payment gets a note saying what was done.
+
+        :return: a ``display_notification`` action
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if a payment has no pending change, or the change cannot be booked
+        """
+        self._qbo_check_manager()
+        pending = self.filtered("qbo_remote_change")
+        if not pending:
+            raise UserError(_("QuickBooks: these payments have no change from QuickBooks to apply."))
+        sync = self.env["qbo.payment.sync"].sudo()
+        for payment in pending:
+            sync._qbo_apply_remote_change(payment.sudo())
+        return self._qbo_notification(_("%s QuickBooks change(s) applied.", len(pending)), "success")
+
+    def action_qbo_push(self):
+        """Send these payments to QuickBooks now (those settling exported invoices or bills).
+
+        :return: a ``display_notification`` action with what was done
+        :raise AccessError: if the user is not a QuickBooks manager
+        """
+        self._qbo_check_manager()
+        payments = self.filtered(lambda payment: payment.state in ("in_process", "paid") and not payment.qbo_id
+                                 and payment.qbo_origin != "qbo" and payment._qbo_entity())
+        if not payments:
+            raise UserError(_("QuickBooks: only confirmed customer and vendor payments not yet in QuickBooks can be "
+                              "sent."))
+        report = self.env["qbo.payment.sync"].sudo()._qbo_push_payments(payments.sudo())
+        return self._qbo_notification(report.message(), report.notification_type())
+
+    def action_qbo_open_logs(self):
+        """Open the QuickBooks exchanges of this payment."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_qbo_sync_log")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        return action
+
+    # === TOOLING === #
+
+    def _qbo_entity(self):
+        """Return the QuickBooks entity of this payment (``Payment``, ``BillPayment``), or None."""
+        self.ensure_one()
+        return QBO_ENTITY_BY_KIND.get((self.payment_type, self.partner_type))
+
+    def _qbo_pushable(self):
+        """Whether this payment, registered in Odoo, should be sent to QuickBooks."""
+        self.ensure_one()
+        company = self.company_id
+        return bool(company.qbo_push_payments and company.qbo_realm_id and not self.qbo_id
+                    and self.qbo_origin != "qbo" and self._qbo_entity()
+                    and not self.paired_internal_transfer_payment_id)
+
+    def _qbo_check_manager(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only QuickBooks managers can synchronize payments with QuickBooks."))
+
+    @api.model
+    def _qbo_notification(self, message, notification_type):
+        return self.env["res.company"]._qbo_notification(message, notification_type)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make bench: export N posted invoices to the local sandbox with Intuit's limits on (see scripts/bench_export.py).
+#   scripts/bench.sh [--latency SECONDS] [N ...]     default: N = 100 and 1000
+# Uses the database QBO_BENCH_DB (default quickbooks_bench), created with the connector on first use and
+# updated on later runs; the bench itself rolls back everything it creates.
+source "$(dirname "$0")/common.sh"
+ensure_all
+DB="${QBO_BENCH_DB:-quickbooks_bench}"
+if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then mode=(--update=quickbooks_connector); else mode=(--init=quickbooks_connector); fi
+echo "Preparing the bench database $DB ..."
+"$PY" "$ODOO_SRC/odoo-bin" --addons-path="$(odoo_addons_path)" --database="$DB" "${mode[@]}" --without-demo=all \
+    --stop-after-init --log-level=warn --max-cron-threads=0
+cd "$ROOT"
+QBO_BENCH_DB="$DB" exec "$PY" "$ROOT/scripts/bench_export.py" "$@"

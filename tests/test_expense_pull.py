@@ -1,0 +1,235 @@
+from decimal import Decimal
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import QboTestCommon
+
+PAYMENT_ACCOUNTS = {"CreditCard": "Mastercard", "Cash": "Checking", "Check": "Checking"}
+
+
+class QboExpenseCommon(QboTestCommon):
+    """A connected company, employees, a QuickBooks customer with a project, and helpers to enter
+    expenses in QuickBooks and to report and approve them in Odoo."""
+
+    # Options of another QuickBooks company to connect instead of the US one (with qbo_connect_company False).
+    sandbox_company = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.sandbox_company:
+            cls.qbo_sandbox_company = cls.create_sandbox_company(**cls.sandbox_company)
+            cls.realm_id = cls.qbo_sandbox_company.realm_id
+            cls.qbo_connect(cls.company)
+        cls.client = cls.company._qbo_get_client()
+        # The accounting manager approves expenses (Odoo's rule) and runs the QuickBooks actions.
+        cls.qbo_manager.groups_id += cls.env.ref("hr_expense.group_hr_expense_manager")
+        cls.employee_user = cls._qbo_new_user("qbo_expense_employee", "base.group_user")
+        cls.employee_user.name = "Erin Employee"
+        cls.employee = cls.make_employee("Erin Employee", user=cls.employee_user)
+        cls.bookkeeper = cls.make_employee("Quinn Books")
+        cls.company.qbo_expense_employee_id = cls.bookkeeper
+        cls.qbo_accounts = {doc["Name"]: doc["Id"] for doc in cls.client.query_all("Account")}
+        cls.qbo_customer = cls.client.create("Customer", {"DisplayName": "Acme Rockets"})
+        cls.qbo_project = cls.client.create("Customer", {
+            "DisplayName": "Website Relaunch", "IsProject": True, "ParentRef": {"value": cls.qbo_customer["Id"]}})
+
+    def setUp(self):
+        super().setUp()
+        # QuickBooks is not rolled back with the test: forget the expenses of the previous tests.
+        for entity in ("BillPayment", "Bill", "Purchase"):
+            for doc in self.qbo_sandbox_company.all(entity):
+                self.qbo_sandbox_company.remove(entity, doc["Id"])
+
+    # ---- Odoo side ----
+
+    @classmethod
+    def make_employee(cls, name, user=None):
+        return cls.env["hr.employee"].create({
+            "name": name, "company_id": cls.company.id, "work_email": f"{name.split()[0].lower()}@example.com",
+            "user_id": user.id if user else False, "work_contact_id": user.partner_id.id if user else False,
+        })
+
+    def expenses_of(self, doc):
+        return self.env["hr.expense"].search([("company_id", "=", self.company.id), ("qbo_entity", "=", "Purchase"),
+                                              ("qbo_id", "=", doc["Id"])], order="qbo_line_id")
+
+    def report(self, expenses, submit=True):
+        """Put ``expenses`` in a report (as the approver would for the employee) and submit it."""
+        action = expenses.with_user(self.qbo_manager).action_submit_expenses()
+        sheet = self.env["hr.expense.sheet"].browse(action["res_id"])
+        if submit:
+            sheet.with_user(self.qbo_manager).action_submit_sheet()
+        return sheet
+
+    def sync(self, user=None):
+        """Press Sync Expense; return the notification's message."""
+        action = self.company.with_user(user or self.qbo_manager).action_qbo_sync_expenses()
+        self.env.invalidate_all()
+        return action["params"]["message"]
+
+    # ---- QuickBooks side ----
+
+    def qbo_purchase(self, payment_type, lines, payee=None, **values):
+        """Enter an expense in QuickBooks, as its user would: ``lines`` are (account name, amount, description,
+        customer or project Id) tuples."""
+        return self.client.create("Purchase", {
+            "PaymentType": payment_type,
+            "AccountRef": {"value": self.qbo_accounts[PAYMENT_ACCOUNTS[payment_type]]},
+            "TxnDate": "2026-03-02",
+            **({"EntityRef": payee} if payee else {}),
+            "Line": [{
+                "DetailType": "AccountBasedExpenseLineDetail", "Amount": amount, "Description": description,
+                "AccountBasedExpenseLineDetail": {
+                    "AccountRef": {"value": self.qbo_accounts[account]},
+                    **({"CustomerRef": {"value": customer}} if customer else {}),
+                },
+            } for account, amount, description, customer in lines],
+            **values,
+        })
+
+    def qbo_update_lines(self, doc, lines):
+        current = self.client.read("Purchase", doc["Id"])
+        current["Line"] = [dict(line, **changes) for line, changes in zip(current["Line"], lines)]
+        return self.client.update("Purchase", current)
+
+
+@tagged("post_install", "-at_install")
+class TestExpensePull(QboExpenseCommon):
+    """QuickBooks expenses become Odoo expenses: Sync Expense and the scheduled job, incremental, never twice."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.driver = cls.make_employee("Dana Driver")
+        qbo_driver = cls.client.create("Employee", {"DisplayName": "Dana Driver", "GivenName": "Dana",
+                                                    "FamilyName": "Driver"})
+        cls.env["qbo.mapping"]._link(cls.company, cls.driver, "Employee", qbo_driver["Id"])
+        cls.qbo_driver = qbo_driver
+        cls.qbo_vendor = cls.client.create("Vendor", {"DisplayName": "Yellow Cabs"})
+
+    def test_import_card_cash_and_check_expenses(self):
+        """Card, cash and check expenses, with and without project, become draft expenses to the cent."""
+        card = self.qbo_purchase("CreditCard", [("Travel", 245.37, "Flight to Denver", self.qbo_project["Id"])],
+                                 payee={"value": self.qbo_driver["Id"], "type": "Employee"}, DocNumber="CC-7")
+        cash = self.qbo_purchase("Cash", [("Meals and Entertainment", 18.5, "Team lunch", None)],
+                                 payee={"value": self.qbo_vendor["Id"], "type": "Vendor"})
+        check = self.qbo_purchase("Check", [("Office Expenses", 99.99, "Printer", None),
+                                            ("Travel", 0.01, "Rounding", self.qbo_customer["Id"])], DocNumber="1042")
+        message = self.sync()
+        self.assertIn("4 expenses imported", message)
+
+        [card_expense] = self.expenses_of(card)
+        self.assertRecordValues(card_expense, [{
+            "name": "Flight to Denver", "employee_id": self.driver.id, "total_amount_currency": 245.37,
+            "total_amount": 245.37, "tax_amount": 0.0, "qbo_payment_type": "CreditCard", "qbo_doc_number": "CC-7",
+            "qbo_expense_type": "quickbooks", "qbo_state": "imported", "state": "draft",
+            "payment_mode": "company_account", "qbo_sync_token": card["SyncToken"],
+        }])
+        self.assertEqual(str(card_expense.date), "2026-03-02")
+        travel = card_expense.product_id
+        self.assertTrue(travel.can_be_expensed)
+        self.assertEqual(travel.name, "Travel")
+        qbo_travel = self.qbo_accounts["Travel"]
+        travel_account = self.env["qbo.mapping"]._records_for(self.company, "Account", [qbo_travel])[qbo_travel]
+        self.assertEqual(card_expense.account_id, travel_account)
+        project = self.env["account.analytic.account"].browse(int(next(iter(card_expense.analytic_distribution))))
+        self.assertEqual((project.name, card_expense.analytic_distribution[str(project.id)]),
+                         ("Acme Rockets:Website Relaunch", 100))
+
+        [cash_expense] = self.expenses_of(cash)
+        self.assertRecordValues(cash_expense, [{
+            "employee_id": self.bookkeeper.id, "total_amount_currency": 18.5, "qbo_payment_type": "Cash",
+            "analytic_distribution": False,
+        }])
+        check_expenses = self.expenses_of(check)
+        self.assertEqual(check_expenses.mapped("total_amount_currency"), [99.99, 0.01])
+        self.assertEqual(check_expenses.mapped("qbo_payment_type"), ["Check", "Check"])
+        self.assertEqual(check_expenses[1].product_id, travel, "one category per QuickBooks account")
+        self.assertNotEqual(check_expenses[1].analytic_distribution, card_expense.analytic_distribution)
+        self.assertEqual(sum(Decimal(str(amount)) for amount in check_expenses.mapped("total_amount_currency")),
+                         Decimal(str(check["TotalAmt"])))
+
+        # Grouped by expense type in My Expenses.
+        groups = self.env["hr.expense"].read_group([("company_id", "=", self.company.id)], ["qbo_expense_type"],
+                                                   ["qbo_expense_type"])
+        self.assertEqual({group["qbo_expense_type"]: group["qbo_expense_type_count"] for group in groups},
+                         {"quickbooks": 4})
+
+        # A second run finds nothing new and duplicates nothing.
+        self.assertIn("0 expenses imported", self.sync())
+        self.assertEqual(len(self.expenses_of(card) | self.expenses_of(cash) | self.expenses_of(check)), 4)
+        logs = self.env["qbo.sync.log"].search([("res_model", "=", "hr.expense"), ("res_id", "=", card_expense.id)])
+        self.assertEqual(logs.mapped("direction"), ["import"])
+
+    def test_changes_apply_until_submitted(self):
+        """A change in QuickBooks updates a draft expense; after submission it is flagged, not applied."""
+        doc = self.qbo_purchase("CreditCard", [("Travel", 100.0, "Hotel", None)])
+        self.sync()
+        expense = self.expenses_of(doc)
+        doc = self.qbo_update_lines(doc, [{"Amount": 120.5, "Description": "Hotel, two nights"}])
+        self.assertIn("1 updated", self.sync())
+        self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "name": "Hotel, two nights",
+                                           "qbo_sync_token": doc["SyncToken"], "qbo_remote_changed": False}])
+
+        sheet = self.report(expense)
+        self.assertEqual(expense.state, "submitted")
+        self.qbo_update_lines(doc, [{"Amount": 999.0}])
+        message = self.sync()
+        self.assertIn("1 changed in QuickBooks after submission (flagged, not applied)", message)
+        self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "qbo_remote_changed": True}])
+        self.assertIn("999.0", expense.message_ids[0].body)
+        # Flagged once only.
+        self.assertNotIn("changed in QuickBooks", self.sync())
+
+        # Back to draft, the pending change applies on the next run.
+        sheet.with_user(self.qbo_manager).action_reset_expense_sheets()
+        self.assertEqual(expense.state, "reported")
+        self.assertIn("1 updated", self.sync())
+        self.assertRecordValues(expense, [{"total_amount_currency": 999.0, "qbo_remote_changed": False}])
+
+    def test_deleted_in_quickbooks_is_flagged(self):
+        """A purchase deleted in QuickBooks flags its expenses; nothing is deleted in Odoo."""
+        doc = self.qbo_purchase("Cash", [("Travel", 12.0, "Bus", None), ("Travel", 3.0, "Tram", None)])
+        self.sync()
+        expenses = self.expenses_of(doc)
+        self.client.delete("Purchase", self.client.read("Purchase", doc["Id"]))
+        self.assertIn("2 deleted in QuickBooks (flagged)", self.sync())
+        self.assertEqual(expenses.mapped("qbo_remote_deleted"), [True, True])
+        self.assertTrue(expenses.exists())
+        self.assertIn("no longer exists", expenses[0].message_ids[0].body)
+        expenses.with_user(self.qbo_manager).action_qbo_clear_flags()
+        self.assertEqual(expenses.mapped("qbo_remote_deleted"), [False, False])
+
+    def test_failed_purchase_is_read_again(self):
+        """A purchase that cannot be imported is reported and imported on a later run, once fixed."""
+        self.company.qbo_expense_employee_id = False
+        doc = self.qbo_purchase("Cash", [("Travel", 40.0, "Taxi", None)])
+        message = self.sync()
+        self.assertIn("1 failed", message)
+        self.assertIn("choose the employee of QuickBooks expenses in the settings", message)
+        self.assertFalse(self.expenses_of(doc))
+        self.company.qbo_expense_employee_id = self.bookkeeper
+        self.assertIn("1 expenses imported", self.sync())
+        self.assertEqual(self.expenses_of(doc).total_amount_currency, 40.0)
+
+    def test_credit_card_refund_is_skipped(self):
+        """A credit card refund is not an expense: it is counted as skipped."""
+        doc = self.qbo_purchase("CreditCard", [("Travel", 80.0, "Refunded fare", None)], Credit=True)
+        self.assertIn("1 credit card refunds skipped", self.sync())
+        self.assertFalse(self.expenses_of(doc))
+
+    def test_only_quickbooks_managers_sync(self):
+        """Employees and invoicing users cannot run Sync Expense."""
+        for user in (self.employee_user, self.invoice_user):
+            with self.assertRaises(AccessError):
+                self.company.with_user(user).action_qbo_sync_expenses()
+
+    def test_scheduled_job(self):
+        """The scheduled job imports the expenses of the connected company."""
+        doc = self.qbo_purchase("Check", [("Utilities", 61.23, "Water", None)])
+        cron = self.env.ref("quickbooks_connector.ir_cron_qbo_pull_expenses")
+        cron.method_direct_trigger()
+        self.assertEqual(self.expenses_of(doc).total_amount_currency, 61.23)
+        self.assertTrue(self.company.qbo_expense_cursor)

@@ -346,6 +346,16 @@ class QboClient:
             results.extend(by_bid[item["bId"]] for item in chunk)
         return results
 
+    def cdc(self, entities, changed_since):
+        """Return the whole change data capture answer (``CDCResponse`` and QuickBooks' ``time``).
+
+        :param list entities: entity names, e.g. ``["Invoice", "Payment"]``
+        :param datetime changed_since: naive UTC; QuickBooks looks back 30 days at most
+        :rtype: dict
+        """
+        since = changed_since.replace(microsecond=0).isoformat() + "+00:00"
+        return self.request("GET", "cdc", params={"entities": ",".join(entities), "changedSince": since})
+
     def company_info(self):
         """Return the ``CompanyInfo`` of the realm."""
         return self.read("CompanyInfo", self.realm_id)

@@ -24,4 +24,6 @@ from . import res_config_settings_qbo_expense
 from . import res_company_qbo_payment
 from . import res_config_settings_qbo_payment
 from . import qbo_payment_sync
+from . import qbo_payment_review
+from . import qbo_payment_push
 from . import account_payment

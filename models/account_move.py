@@ -1,12 +1,8 @@
-import logging
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES, app_url
-
-_logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 QBO_MOVE_STATES = [
@@ -28,7 +24,7 @@ class AccountMove(models.Model):
 
     qbo_state = fields.Selection(
         QBO_MOVE_STATES, string="QuickBooks", default="not_exported", required=True, copy=False,
-        readonly=True, index=True, tracking=False,
+        readonly=True, index=True,
     )
     qbo_id = fields.Char(string="QuickBooks ID", copy=False, readonly=True, index=True)
     qbo_doc_number = fields.Char(string="QuickBooks Number", copy=False, readonly=True)
@@ -106,7 +102,7 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         # EXTENDS 'account': queue the export of posted documents when the company asks for it.
         posted = super()._post(soft=soft)
-        to_queue = posted.filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE
+        to_queue = posted.filtered(lambda move: move._qbo_is_exportable_document()
                                    and move.company_id.qbo_export_on_post and move.company_id.qbo_realm_id)
         if to_queue:
             to_queue.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
@@ -124,11 +120,16 @@ class AccountMove(models.Model):
 
         :return: a ``display_notification`` action with the counts
         :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)
         """
         self._qbo_check_manager()
-        documents = self.filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
+        from_expenses = self.filtered("expense_sheet_id")
+        documents = (self - from_expenses).filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
         posted = documents.filtered(lambda move: move.state == "posted")
-        skipped = len(self) - len(posted)
+        skipped = len(self) - len(posted) - len(from_expenses)
+        for company in posted.company_id.sudo():
+            if company.qbo_state != "connected":
+                raise UserError(company._qbo_not_connected_message())
         limit = max(posted.company_id.mapped("qbo_export_sync_limit") or [30])
         if len(posted) > limit:
             posted.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
@@ -138,9 +139,11 @@ class AccountMove(models.Model):
                         "done.", count=len(posted))
             if skipped:
                 message += " " + _("%s skipped: not posted.", skipped)
+            if from_expenses:
+                message += " " + _("%s skipped: exported with their expense report.", len(from_expenses))
             return self._qbo_notification(message, "info")
         report = self.env["qbo.move.export"].sudo()._qbo_export_moves(posted.sudo())
-        return self._qbo_notification(report.message(skipped), report.notification_type())
+        return self._qbo_notification(report.message(skipped, len(from_expenses)), report.notification_type())
 
     def action_qbo_retry(self):
         """Export again the documents whose export failed (or changed since their export)."""
@@ -200,6 +203,12 @@ class AccountMove(models.Model):
         self.env["qbo.move.export"]._qbo_cron_export()
 
     # === TOOLING === #
+
+    def _qbo_is_exportable_document(self):
+        """Whether this move is a document exported on its own: the entries of expense reports go to
+        QuickBooks with their expenses (as a Purchase or a Bill), never a second time as a move."""
+        self.ensure_one()
+        return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id
 
     def _qbo_write(self, values):
         """Write QuickBooks bookkeeping fields (``qbo_*``) straight to their columns.

@@ -39,8 +39,10 @@ class AccountPayment(models.Model):
     )
     qbo_retry_count = fields.Integer(string="QuickBooks Attempts", copy=False, readonly=True)
     qbo_next_attempt = fields.Datetime(string="QuickBooks Next Attempt", copy=False, readonly=True)
-    qbo_snapshot = fields.Json(string="QuickBooks Version Booked", copy=False, readonly=True,
-                               help="Amount, date, currency and documents paid of the QuickBooks version booked in Odoo.")
+    qbo_snapshot = fields.Json(
+        string="QuickBooks Version Booked", copy=False, readonly=True,
+        help="Amount, date, currency and documents paid of the QuickBooks version booked in Odoo.",
+    )
     qbo_remote_change = fields.Selection(QBO_REMOTE_CHANGES, string="QuickBooks Change", copy=False, readonly=True,
                                          index=True)
     qbo_remote_difference = fields.Text(string="Difference in QuickBooks", copy=False, readonly=True)
@@ -67,12 +69,13 @@ class AccountPayment(models.Model):
         return result
 
     def _synchronize_to_moves(self, changed_fields):
-        # EXTENDS 'account': a payment imported from QuickBooks has one counterpart line per document it
+        # EXTENDS 'account': a payment booked from QuickBooks has one counterpart line per document it
         # pays, which the standard synchronization cannot rewrite; it changes only through QuickBooks.
         if self.env.context.get("qbo_skip_move_sync"):
             return
         if set(changed_fields) & set(self._get_trigger_fields_to_synchronize()):
-            split = self.filtered(lambda payment: payment.move_id and len(payment._seek_for_lines()[1]) > 1)
+            split = self.filtered(lambda payment: payment.qbo_id and payment.move_id
+                                  and len(payment._seek_for_lines()[1]) > 1)
             if split:
                 raise UserError(_(
                     "QuickBooks: %s pays several documents as recorded in QuickBooks; change it in QuickBooks and "

@@ -38,6 +38,9 @@ RETRY_DELAYS = (1, 5, 15, 60)
 # Requests sent at once by a bulk export: Intuit serves 10 at a time per app and realm, and answers
 # a 429 beyond (retried after a pause by the client).
 PARALLEL_REQUESTS = 10
+# Seconds the QuickBooks company settings read for an export are reused (see _qbo_settings).
+SETTINGS_TTL = 300
+_SETTINGS_CACHE = {}
 PAYMENT_LINK_TYPES = ("Payment", "ReceivePayment", "BillPaymentCheck", "BillPaymentCreditCard", "BillPayment")
 PREVIEW_PLACEHOLDER = "<new {entity}: {name}>"  # what the preview shows for records not in QuickBooks yet
 
@@ -81,7 +84,7 @@ class ExportReport:
         self.retry = 0
         self.errors = []  # (document name, message)
 
-    def message(self, skipped=0):
+    def message(self, skipped=0, from_expenses=0):
         """Return e.g. "12 exported, 2 skipped: not posted"."""
         _ = self.env._
         parts = []
@@ -96,6 +99,8 @@ class ExportReport:
             parts.append(_("%s already up to date", self.unchanged))
         if skipped:
             parts.append(_("%s skipped: not posted", skipped))
+        if from_expenses:
+            parts.append(_("%s skipped: exported with their expense report", from_expenses))
         if self.locked:
             parts.append(_("%s skipped: being exported by another process", self.locked))
         if self.retry:
@@ -128,8 +133,9 @@ class QboMoveExport(models.AbstractModel):
     """Exports posted invoices, credit notes, bills and vendor refunds to QuickBooks Online.
 
     Master data (customers, vendors, items, terms, accounts) is resolved for the whole selection at
-    once, documents go by batches of 30 with a replay-safe requestid, QuickBooks' totals are checked
-    to the cent, and each document's outcome is written in its own savepoint.
+    once, documents go by batches of 30 with a replay-safe requestid, several requests at once,
+    QuickBooks' totals are checked to the cent, and each document is settled on its own: one that
+    cannot be built or that QuickBooks refuses never stops the others.
     """
 
     _name = "qbo.move.export"
@@ -269,17 +275,34 @@ class QboMoveExport(models.AbstractModel):
 
     @api.model
     def _qbo_settings(self, run):
-        """Read what the payloads depend on from QuickBooks (two calls per run)."""
-        info = run.client.company_info()
-        prefs = run.client.preferences()
+        """Read what the payloads depend on from QuickBooks (company country and preferences).
+
+        Kept ``SETTINGS_TTL`` seconds per company and realm in this process: a bulk export runs the
+        cron many times in a row, and these change rarely (a change made meanwhile in QuickBooks is
+        refused there, and the documents are retried).
+        """
+        key = (self.env.cr.dbname, run.company.id, run.company.qbo_realm_id)
+        cached = _SETTINGS_CACHE.get(key)
+        if cached and cached[0] > time.monotonic():
+            return dict(cached[1])
+        # Both in one round trip: a batch of two queries.
+        answers = run.client.batch([{"bId": "info", "Query": "SELECT * FROM CompanyInfo"},
+                                    {"bId": "prefs", "Query": "SELECT * FROM Preferences"}])
+        for answer in answers:
+            if "Fault" in answer:
+                raise QboApiError.from_fault(answer["Fault"], status=400)
+        info = (answers[0].get("QueryResponse", {}).get("CompanyInfo") or [{}])[0]
+        prefs = (answers[1].get("QueryResponse", {}).get("Preferences") or [{}])[0]
         home = ((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
-        return {
+        settings = {
             "us": (info.get("Country") or "US") in ("US", "USA"),
             "sales_tax": bool((prefs.get("TaxPrefs") or {}).get("UsingSalesTax")),
             "custom_txn_numbers": bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")),
             "multicurrency": bool((prefs.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled")),
             "home_currency": home or run.company.currency_id.name,
         }
+        _SETTINGS_CACHE[key] = (time.monotonic() + SETTINGS_TTL, settings)
+        return dict(settings)
 
     # === MASTER DATA === #
 
@@ -394,6 +417,10 @@ class QboMoveExport(models.AbstractModel):
         """
         entity = ENTITY_BY_MOVE_TYPE[move.move_type]
         sales = entity in SALES_ENTITIES
+        if run.settings["home_currency"] != move.company_id.currency_id.name:
+            raise PayloadError(_("QuickBooks keeps its books in %(qbo)s and %(company)s in %(odoo)s: amounts "
+                                 "cannot be converted", qbo=run.settings["home_currency"],
+                                 company=move.company_id.name, odoo=move.company_id.currency_id.name))
         party_kind = "customer" if sales else "vendor"
         partner = move.partner_id.commercial_partner_id
         partner_id = resolved[party_kind].get(partner.id)

@@ -96,7 +96,8 @@ class QboSyncLog(models.Model):
             if entry.get("message"):
                 entry["message"] = str(entry["message"])[:MESSAGE_MAX]
             entry.setdefault("user_id", self.env.uid)
-            _logger.info("QuickBooks %s %s %s (%s %s): %s", entry["operation"], entry["qbo_entity"],
+            _logger.log(logging.DEBUG if entry["status"] == "success" else logging.INFO,
+                        "QuickBooks %s %s %s (%s %s): %s", entry["operation"], entry["qbo_entity"],
                          entry.get("qbo_id") or "-", entry.get("res_model") or "-", entry.get("res_id") or "-",
                          entry["status"])
         return self.sudo().create(entries)

@@ -146,7 +146,7 @@ def build_move_payload(move, settings):
         payload["BillEmail"] = {"Address": move["email"]}
 
     tax_in_lines = not sales and settings.get("us")
-    if amount_tax and not settings.get("sales_tax"):
+    if amount_tax and not tax_in_lines and not settings.get("sales_tax"):
         raise PayloadError("the document has taxes but sales tax is off in the QuickBooks company")
     if sales:
         lines, tax_detail, global_calc = _sales_lines(move, settings, entity)

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounting, faults, limits, oauth
+from . import accounting, faults, limits, oauth, viewer
 
 
 def new_intuit_tid():
@@ -40,6 +40,7 @@ class SandboxApp:
             Rule("/v1/openid_connect/userinfo", endpoint="userinfo", methods=["GET"]),
             Rule("/op/v1/jwks", endpoint="jwks", methods=["GET"]),
             Rule("/v3/company/<realm_id>/<path:subpath>", endpoint="accounting"),
+            Rule("/app/<page>", endpoint="viewer", methods=["GET"]),
             Rule("/_sandbox/reset", endpoint="control_reset", methods=["POST"]),
             Rule("/_sandbox/apps", endpoint="control_apps", methods=["POST"]),
             Rule("/_sandbox/companies", endpoint="control_companies", methods=["POST"]),
@@ -54,6 +55,7 @@ class SandboxApp:
             "revoke": oauth.revoke,
             "userinfo": oauth.userinfo,
             "jwks": oauth.jwks,
+            "viewer": lambda state, request: viewer.page(state, request.path.rsplit("/", 1)[-1], request.args),
         }
 
     def __call__(self, environ, start_response):

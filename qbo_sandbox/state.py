@@ -71,7 +71,8 @@ class SandboxState:
 
     # ---- Apps and companies ----
 
-    def register_app(self, client_id, client_secret, redirect_uris, rotation_interval=0, grace_period=0):
+    def register_app(self, client_id, client_secret, redirect_uris, rotation_interval=0, grace_period=0,
+                     webhook_url=None, webhook_verifier=None, webhook_format="legacy", webhook_content_type=None):
         """Register (or re-configure) an app as Intuit's developer portal would.
 
         :param str client_id: the app's client id
@@ -79,11 +80,17 @@ class SandboxState:
         :param list redirect_uris: the exact redirect URIs allowed at authorize time
         :param int rotation_interval: seconds a refresh token keeps its value across refreshes
         :param int grace_period: seconds a rotated-out refresh token keeps working
+        :param str webhook_url: where ``webhooks.py`` posts the changes of the connected realms
+        :param str webhook_verifier: the app's verifier token (signs the notifications)
+        :param str webhook_format: ``legacy`` or ``cloudevents``
+        :param str webhook_content_type: CloudEvents content type (``application/cloudevents+json`` by default)
         :return: the app (a dict, secret included)
-        :raise ValueError: on an empty id, secret or URI list
+        :raise ValueError: on an empty id, secret or URI list, or an unknown webhook format
         """
         if not client_id or not client_secret or not redirect_uris:
             raise ValueError("client_id, client_secret and redirect_uris are required")
+        if webhook_format not in ("legacy", "cloudevents"):
+            raise ValueError(f"unknown webhook format {webhook_format!r}; known: legacy, cloudevents")
         if isinstance(redirect_uris, str):
             redirect_uris = [redirect_uris]
         app = {
@@ -92,6 +99,10 @@ class SandboxState:
             "redirect_uris": [str(uri) for uri in redirect_uris],
             "rotation_interval": int(rotation_interval),
             "grace_period": int(grace_period),
+            "webhook_url": webhook_url,
+            "webhook_verifier": webhook_verifier,
+            "webhook_format": webhook_format,
+            "webhook_content_type": webhook_content_type,
         }
         with self.lock:
             self.apps[app["client_id"]] = app

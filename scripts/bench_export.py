@@ -13,11 +13,19 @@ one transaction of the bench database that is rolled back at the end.
 Usage: scripts/bench.sh [--latency SECONDS] [N ...]   (default: 100 1000)
 """
 import argparse
+import json
 import math
 import os
+import signal
+import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections import Counter
 from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.environ.get("ODOO_SRC", "/opt/odoo"))
@@ -27,53 +35,156 @@ import odoo  # noqa: E402
 from odoo import Command, api  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
-from qbo_sandbox import limits  # noqa: E402
+from qbo_sandbox import accounting, limits  # noqa: E402
 from qbo_sandbox.server import SandboxServer  # noqa: E402
 from qbo_sandbox.testing import SandboxTestMixin  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "qbo-bench-client", "qbo-bench-secret"
 
 
-class Meter:
-    """Wall time, sandbox requests and SQL queries between ``start`` and ``stop``."""
+class RequestCounter:
+    """Counts the Accounting API requests this process sends (all threads) and the 429 answers."""
 
-    def __init__(self, limiter, realm_id, cr):
-        self.limiter, self.realm_id, self.cr = limiter, realm_id, cr
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = Counter()
+        original = requests.Session.request
+
+        def request(session, method, url, *args, **kwargs):
+            response = original(session, method, url, *args, **kwargs)
+            if "/v3/company/" in str(url):
+                kind = "batch" if str(url).split("?")[0].endswith("/batch") else "other"
+                with self.lock:
+                    self.counts[kind] += 1
+                    self.counts["throttled"] += response.status_code == 429
+            return response
+
+        requests.Session.request = request
+
+    def snapshot(self):
+        with self.lock:
+            return Counter(self.counts)
+
+
+class Meter:
+    """Wall time, QuickBooks requests and SQL queries of one phase."""
+
+    def __init__(self, counter, cr):
+        self.counter, self.cr = counter, cr
 
     def __enter__(self):
         self.t0 = time.monotonic()
-        self.requests0 = self.limiter.count(self.realm_id)
-        self.batches0 = self.limiter.count(self.realm_id, "batch")
-        self.throttled0 = self.limiter.count(self.realm_id, "throttled")
+        self.counts0 = self.counter.snapshot()
         self.queries0 = self.cr.sql_log_count
         return self
 
     def __exit__(self, *exc):
         self.cr.flush()
         self.wall = time.monotonic() - self.t0
-        self.requests = self.limiter.count(self.realm_id) - self.requests0
-        self.batches = self.limiter.count(self.realm_id, "batch") - self.batches0
-        self.throttled = self.limiter.count(self.realm_id, "throttled") - self.throttled0
+        counts = self.counter.snapshot() - self.counts0
+        self.batches, self.throttled = counts["batch"], counts["throttled"]
+        self.requests = counts["batch"] + counts["other"]
         self.queries = self.cr.sql_log_count - self.queries0
 
 
+class SandboxProcess:
+    """The sandbox in its own process (as QuickBooks is another machine): limits on, latency simulated.
+
+    It records how long it spent answering (its own processing, serialized per company) in a stats file.
+    """
+
+    def __init__(self, latency):
+        self.stats_file = tempfile.mktemp(prefix="qbo_bench_", suffix=".json")
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--serve-sandbox", str(latency), self.stats_file],
+            stdout=subprocess.PIPE, text=True)
+        self.url = self.process.stdout.readline().strip()
+        self.discovery_url = f"{self.url}/.well-known/openid_configuration"
+
+    def control(self, path, payload):
+        answer = requests.post(f"{self.url}/_sandbox/{path}", json=payload, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def stats(self):
+        """The sandbox's processing time so far (``seconds``, ``requests``) and its limits."""
+        previous = self._read().get("sequence", 0)
+        self.process.send_signal(signal.SIGUSR1)
+        for _attempt in range(200):
+            result = self._read()
+            if result.get("sequence", 0) > previous:
+                return result
+            time.sleep(0.01)
+        raise RuntimeError("the sandbox did not report its statistics")
+
+    def _read(self):
+        try:
+            with open(self.stats_file) as stats:
+                return json.load(stats)
+        except (OSError, ValueError):
+            return {}
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        if os.path.exists(self.stats_file):
+            os.unlink(self.stats_file)
+
+
+def serve_sandbox(latency, stats_file):
+    """Run a sandbox with Intuit's limits on until SIGTERM; print its URL first, write its stats last."""
+    server = SandboxServer()
+    limits.for_state(server.state).configure(enabled=True, latency=latency)
+    busy = {"seconds": 0.0, "requests": 0}
+    route = accounting._route
+
+    def timed_route(*args, **kwargs):
+        # runs under the company's lock: these times add up to the company's busy time
+        start = time.monotonic()
+        try:
+            return route(*args, **kwargs)
+        finally:
+            busy["seconds"] += time.monotonic() - start
+            busy["requests"] += 1
+
+    accounting._route = timed_route
+    sequence = [0]
+
+    def write_stats(*_args):
+        sequence[0] += 1
+        with open(stats_file + ".tmp", "w") as stats:
+            json.dump({**busy, "sequence": sequence[0], "limits": limits.for_state(server.state).settings}, stats)
+        os.replace(stats_file + ".tmp", stats_file)
+
+    signal.signal(signal.SIGUSR1, write_stats)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print(server.url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    write_stats()
+
+
 def limit_bound_minimum(requests, batches, settings):
-    """The least time Intuit's limits and the latency allow for ``requests`` (of which ``batches``)."""
+    """The least time Intuit's limits and the latency allow for ``requests`` (of which ``batches``):
+    each request takes the latency, at most ``concurrent`` at once, within the rate windows."""
     window = settings["window"]
-    by_latency = requests * settings["latency"] / settings["concurrent"]
+    by_latency = math.ceil(requests / settings["concurrent"]) * settings["latency"]
     by_rate = window * (math.ceil(requests / settings["per_minute"]) - 1)
     by_batch_rate = window * (math.ceil(batches / settings["batch_per_minute"]) - 1)
     return max(by_latency, by_rate, by_batch_rate)
 
 
-def connect(env, company, server):
+def connect(env, company, sandbox):
     """Connect ``company`` to a fresh sandbox company through the real OAuth flow."""
     company.write({
         "qbo_client_id": CLIENT_ID, "qbo_client_secret": CLIENT_SECRET, "qbo_environment": "custom",
-        "qbo_discovery_url": server.discovery_url,
+        "qbo_discovery_url": sandbox.discovery_url,
     })
-    server.state.register_app(CLIENT_ID, CLIENT_SECRET, [company.qbo_redirect_uri])
-    realm = server.state.create_company(name="Bench Company_US").realm_id
+    sandbox.control("apps", {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                             "redirect_uris": [company.qbo_redirect_uri]})
+    realm = sandbox.control("companies", {"name": "Bench Company_US"})["realm_id"]
     admin = env.ref("base.user_admin")
     action = company.with_user(admin).action_qbo_connect()
     answer = SandboxTestMixin.sandbox_consent(action["url"], realm)
@@ -112,58 +223,64 @@ def make_documents(env, company, count, tag):
     return partners, products, moves
 
 
-def bench(registry, count, latency):
-    server = SandboxServer().start()
-    limiter = limits.for_state(server.state)
+def bench(registry, counter, count, latency):
+    sandbox = SandboxProcess(latency)
     try:
         with registry.cursor() as cr:
             env = api.Environment(cr, odoo.SUPERUSER_ID, {})
             company = env.company
-            realm = connect(env, company, server)
+            connect(env, company, sandbox)
             partners, products, moves = make_documents(env, company, count, f"{count}-{int(time.time())}")
             cr.flush()
-            limiter.configure(enabled=True, latency=latency)
             sync = env["qbo.master.data.sync"]
-            with Meter(limiter, realm, cr) as master:
+            with Meter(counter, cr) as master:
                 sync._qbo_resolve_partner(company, partners)
                 sync._qbo_resolve_product(company, products)
-            company.qbo_export_sync_limit = 1
             moves._qbo_write({"qbo_state": "to_send"})
-            cr.flush()
-            with Meter(limiter, realm, cr) as export:
+            before = sandbox.stats()
+            with Meter(counter, cr) as export:
                 while env["account.move"].search_count([("id", "in", moves.ids), ("qbo_state", "=", "to_send")]):
                     env["account.move"]._cron_qbo_export()
+            after = sandbox.stats()
             states = {state: len(group) for state, group in moves.grouped("qbo_state").items()}
-            docs = server.state.companies[realm].all("Invoice")
+            distinct = len(set(moves.mapped("qbo_id")))
             cr.rollback()
     finally:
-        server.stop()
-    minimum = limit_bound_minimum(export.requests, export.batches, limiter.settings)
+        sandbox.stop()
+    minimum = limit_bound_minimum(export.requests, export.batches, after["limits"])
+    processing = after["seconds"] - before["seconds"]
+    # the sandbox answers one request of a company at a time: its processing adds up, plus one latency
+    with_processing = max(minimum, processing + after["limits"]["latency"])
     print(f"N={count}: master data: {len(partners)} customers + {len(products)} items created in "
           f"{master.wall:.1f} s with {master.requests} QuickBooks requests")
     print(f"N={count}: {count / export.wall:.1f} documents/s, {export.requests / count:.3f} QuickBooks requests "
-          f"per document ({export.batches} batches, {export.throttled} throttled), {export.queries / count:.1f} SQL "
-          f"queries per document; wall {export.wall:.1f} s, limit-bound minimum {minimum:.1f} s "
-          f"(x{export.wall / minimum if minimum else float('inf'):.2f}); states {states}; {len(docs)} invoices in QuickBooks")
+          f"per document ({export.batches} batches, {export.throttled} throttled), "
+          f"{export.queries / count:.1f} SQL queries per document")
+    print(f"N={count}: wall {export.wall:.1f} s; limit-bound minimum {minimum:.1f} s (ratio "
+          f"{export.wall / minimum:.2f}); with the sandbox's own processing ({processing:.1f} s) "
+          f"{with_processing:.1f} s (ratio {export.wall / with_processing:.2f})")
+    print(f"N={count}: states {states}, {distinct} distinct QuickBooks ids")
     return export
 
 
 def main():
+    if sys.argv[1:2] == ["--serve-sandbox"]:
+        serve_sandbox(float(sys.argv[2]), sys.argv[3])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000])
     parser.add_argument("--database", default=os.environ.get("QBO_BENCH_DB", "quickbooks_bench"))
     parser.add_argument("--latency", type=float, default=0.3,
-                        help="simulated seconds per QuickBooks request (default 0.3)")
+                        help="simulated seconds of network per QuickBooks request (default 0.3)")
     args = parser.parse_args()
-    config.parse_config(["--database", args.database, "--addons-path",
-                         ",".join([os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo"), "addons"),
-                                   os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo"), "odoo", "addons"),
-                                   os.path.join(ROOT, ".addons")]),
-                         "--log-level", "warn"])
+    odoo_src = os.environ.get("ODOO_SRC", "/opt/odoo")
+    config.parse_config(["--database", args.database, "--log-level", "warn", "--addons-path", ",".join(
+        [os.path.join(odoo_src, "addons"), os.path.join(odoo_src, "odoo", "addons"), os.path.join(ROOT, ".addons")])])
     registry = odoo.modules.registry.Registry(args.database)
-    print(f"Simulated latency {args.latency:.2f} s per request; Intuit's limits on "
-          f"(500/min, 120 batch/min, 10 at once).")
-    results = {count: bench(registry, count, args.latency) for count in args.sizes}
+    counter = RequestCounter()
+    print(f"Simulated latency {args.latency:.2f} s per request; Intuit's limits on in the sandbox "
+          f"(500 requests/min, 120 batch calls/min, 10 at once).")
+    results = {count: bench(registry, counter, count, args.latency) for count in args.sizes}
     if len(results) > 1:
         per_doc = {count: export.queries / count for count, export in results.items()}
         low, high = min(per_doc.values()), max(per_doc.values())

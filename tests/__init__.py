@@ -23,3 +23,10 @@ from . import test_expense_export
 from . import test_expense_mapping
 from . import test_payment_common
 from . import test_payment_pull
+from . import test_payment_changes
+from . import test_payment_push
+from . import test_payment_concurrency
+from . import test_payment_payload
+from . import test_move_export_sandbox
+from . import test_payment_sandbox_cdc
+from . import test_sandbox_webhooks

@@ -156,6 +156,19 @@ class TestExpenseExport(QboExpenseExportCommon):
         self.assertIn("0 expenses imported", self.sync())
         self.assertFalse(expense.qbo_remote_deleted)
 
+    def test_expense_report_bill_is_not_exported_again(self):
+        """The vendor bill Odoo makes for an employee-paid report is not exported a second time as an invoice bill."""
+        expense = self.make_expense(55.0, payment_mode="own_account")
+        sheet = self.approve(expense, post=True)
+        self.assertEqual(self.export(sheet), "1 exported")
+        bills_before = len(self.qbo_sandbox_company.all("Bill"))
+        move = sheet.account_move_ids
+        self.assertEqual((move.move_type, move.state), ("in_invoice", "posted"))
+        notification = move.with_user(self.qbo_manager).action_qbo_export()
+        self.assertEqual(notification["params"]["message"], "0 exported, 1 skipped: exported with their expense report")
+        self.assertFalse(move.qbo_id)
+        self.assertEqual(len(self.qbo_sandbox_company.all("Bill")), bills_before)
+
     def test_retry_after_lost_answer_never_duplicates(self):
         """QuickBooks created the purchase but every answer was lost: exporting again replays it, no copy."""
         expense = self.make_expense(77.7)

@@ -1,9 +1,12 @@
 from decimal import Decimal
 
-from odoo import Command, fields
+import requests
+
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models import qbo_move_export
 from ..qbo_sandbox import limits
 from .common import QboTestCommon
 
@@ -35,6 +38,8 @@ class QboMoveExportCommon(QboTestCommon):
 
     def setUp(self):
         super().setUp()
+        # Each test reads the QuickBooks company settings afresh, as a new process would.
+        qbo_move_export._SETTINGS_CACHE.clear()
         # QuickBooks is not rolled back with the test: forget the documents of the previous tests
         # (Odoo numbers its documents again from the start in each test).
         for entity in ("Payment", "Invoice", "CreditMemo", "Bill", "VendorCredit"):
@@ -124,6 +129,9 @@ class TestMoveExport(QboMoveExportCommon):
                          self.env["qbo.mapping"]._qbo_ids_for(partner, "Customer", self.company)[partner.id])
         self.assertEqual((move.qbo_doc_number, move.qbo_sync_token), (move.name, doc["SyncToken"]))
         self.assertIn(f"txnId={move.qbo_id}", move.qbo_url)
+        page = requests.get(move.qbo_url, timeout=10)  # the local sandbox's page of the invoice
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(move.name, page.text)
         self.assertEqual(self.assert_amounts(move), (Decimal("107.99"), Decimal("8.00")))
         self.assertEqual(doc["BillEmail"]["Address"], partner.email)
         self.assertEqual(doc["TxnDate"], "2019-01-01")
@@ -181,9 +189,9 @@ class TestMoveExport(QboMoveExportCommon):
         self.assertEqual(len(set(moves.mapped("qbo_id"))), 35)
         for partner in partners:
             self.assertEqual(len(self.qbo_docs("Customer", DisplayName=partner.name)), 1)
-        # customers in one batch, then the invoices in two (30 + 5)
-        self.assertEqual(self._request_count("batch") - batches_before, 3)
-        # and a few reads: company info, preferences, the lists to match customers and items against
+        # the company settings (two queries in a batch), the customers in one batch, the invoices in two
+        self.assertEqual(self._request_count("batch") - batches_before, 4)
+        # and a few reads: the lists to match customers and items against
         self.assertLessEqual(self._request_count("other") - others_before, 5)
         for move in moves:
             self.assert_amounts(move)
@@ -205,6 +213,15 @@ class TestMoveExport(QboMoveExportCommon):
         self.assertEqual(int(doc["SyncToken"]), int(token) + 1)
         self.assertEqual(move.qbo_sync_token, doc["SyncToken"])
         self.assert_amounts(move)
+
+    def test_edit_of_posted_document(self):
+        """Changing the reference of an exported document marks it changed; the export updates the memo."""
+        move = self.make_move(partner=self.make_partner("Memo Edit Co"), lines=[{"price_unit": 42}])
+        self.export(move)
+        move.ref = "PO 4711"
+        self.assertEqual(move.qbo_state, "changed")
+        self.assertIn("1 of them updated", self.export(move)["params"]["message"])
+        self.assertEqual(self.qbo_doc(move)["PrivateNote"], "PO 4711")
 
     def test_update_with_stale_sync_token(self):
         """Someone edited the QBO copy meanwhile: the update re-reads it and applies once more."""
@@ -277,6 +294,15 @@ class TestMoveExport(QboMoveExportCommon):
         self.assertEqual(doc["EmailStatus"], "EmailSent")
         self.assertEqual(doc["BillEmail"]["Address"], "billing@mailme.example")
         self.assertTrue(move.qbo_sent_at)
+
+    def test_not_connected(self):
+        """Without a connection the export is refused with a clear message and nothing changes."""
+        move = self.make_move(partner=self.make_partner("Offline Co"), lines=[{"price_unit": 5}])
+        self.company.qbo_token_ids.sudo().write({"state": "disconnected"})
+        self.company.invalidate_recordset(["qbo_state"])
+        with self.assertRaisesRegex(UserError, "not connected"):
+            self.export(move)
+        self.assertEqual(move.qbo_state, "not_exported")
 
     def test_invoicing_user_cannot_export(self):
         """An invoicing user neither sees the action nor may run the export."""

@@ -53,7 +53,8 @@ class QboPaymentCommon(QboMoveExportCommon):
         first = allocations[0][0]
         payload = {
             PARTY_FIELD[entity]: {"value": self.qbo_doc(first)[PARTY_FIELD[entity]]["value"]},
-            "TotalAmt": float(total if total is not None else sum(Decimal(str(amount)) for _move, amount in allocations)),
+            "TotalAmt": float(total if total is not None
+                              else sum(Decimal(str(amount)) for _move, amount in allocations)),
             "TxnDate": "2019-01-10",
             "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": move.qbo_id, "TxnType": PAID_DOCUMENT[entity]}]}
                      for move, amount in allocations],

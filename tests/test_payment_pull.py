@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..models import res_company_qbo_payment
 from .test_payment_common import QboPaymentCommon
 
 
@@ -26,7 +27,7 @@ class TestPaymentPull(QboPaymentCommon):
         self.assertEqual(payment, self.odoo_payment(doc["Id"]))
         self.assertRecordValues(payment, [{
             "payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id,
-            "amount": 150.0, "currency_id": self.company.currency_id.id, "state": "in_process",
+            "amount": 150.0, "currency_id": self.company.currency_id.id, "state": "paid",
             "journal_id": self.bank_journal.id, "qbo_origin": "qbo", "qbo_state": "synced",
             "qbo_sync_token": doc["SyncToken"], "qbo_remote_change": False,
         }])
@@ -210,8 +211,53 @@ class TestPaymentPull(QboPaymentCommon):
         with self.assertRaises(AccessError):
             self.company.with_user(self.invoice_user).action_qbo_sync_payments()
         self.assertFalse(self.company.qbo_payment_cursor)
-        arch = self.env["res.company"].with_user(self.invoice_user).get_views([(False, "form")])["views"]["form"]["arch"]
-        self.assertNotIn("action_qbo_sync_payments", arch)
-        arch = self.env["res.company"].with_user(self.qbo_manager).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("action_qbo_sync_payments", self.company_form(self.invoice_user))
+        arch = self.company_form(self.qbo_manager)
         self.assertIn('name="action_qbo_sync_payments"', arch)
         self.assertIn("Sync Customer Payment", arch)
+
+    def test_failed_import_is_reported_and_retried(self):
+        """A payment Odoo cannot book (inactive currency) does not stop the others and is imported once
+        it can be, even after the cursor moved past it."""
+        partner = self.env["res.partner"].create({"name": "Euro Later GmbH", "is_company": True})
+        euro_invoice = self.exported(partner, 10.0, currency_id=self.eur.id)
+        invoice = self.exported(self.customer, 20.0)
+        refused = self.qbo_pay([(euro_invoice, 10.0)], CurrencyRef={"value": "EUR"}, ExchangeRate=1.1)
+        self.qbo_pay([(invoice, 20.0)])
+        self.eur.active = False
+        message = self.sync()
+        self.assertEqual(message, f"1 payment imported, 1 failed (QBO Payment {refused['Id']}: QuickBooks: the "
+                                  "currency EUR is not active in Odoo; activate it.)")
+        self.assertFalse(self.odoo_payment(refused["Id"]))
+        self.assertEqual(self.company.qbo_payment_retry, {"Payment": [refused["Id"]]})
+        self.assertEqual(euro_invoice.payment_state, "not_paid")
+        log = self.env["qbo.sync.log"].search([("qbo_id", "=", refused["Id"]), ("status", "=", "error")])
+        self.assertEqual(len(log), 1)
+        # Once the currency is active again, the next run reads it again by id, although the cursor has
+        # moved past it, and imports it.
+        self.eur.active = True
+        self.advance_sandbox_clock(600)  # past the overlap of the cursor, within the access token's life
+        self.assertEqual(self.sync(), "1 payment imported")
+        self.assertEqual(euro_invoice.payment_state, "paid")
+        self.assertFalse(self.company.qbo_payment_retry)
+
+    def test_cron_bounded_batches_with_progress(self):
+        """The cron imports a bounded batch, reports what is left, and the next call goes on from there."""
+        invoices = [self.exported(self.customer, amount) for amount in (1.0, 2.0, 3.0)]
+        docs = [self.qbo_pay([(invoice, invoice.amount_total)]) for invoice in invoices]
+        cron = self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")
+        self.assertEqual((cron.interval_number, cron.interval_type), (15, "minutes"))
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "done": 0, "remaining": 0})
+        company_model = self.env["res.company"].with_context(ir_cron_progress_id=progress.id)
+        with patch.object(res_company_qbo_payment, "CRON_BATCH_SIZE", 2):
+            company_model._cron_qbo_pull_payments()
+            self.assertEqual(progress.done, 2)
+            self.assertGreaterEqual(progress.remaining, 1)
+            self.assertEqual([bool(self.odoo_payment(doc["Id"])) for doc in docs], [True, True, False])
+            company_model._cron_qbo_pull_payments()
+            self.assertEqual((progress.done, progress.remaining), (1, 0))
+        self.assertTrue(all(len(self.odoo_payment(doc["Id"])) == 1 for doc in docs))
+        self.assertEqual(set((invoices[0] | invoices[1] | invoices[2]).mapped("payment_state")), {"paid"})
+
+    def company_form(self, user):
+        return self.env["res.company"].with_user(user).get_views([(False, "form")])["views"]["form"]["arch"]

@@ -99,11 +99,13 @@ class TestSecurity(QboTestCommon):
                 self.assertIsNone(arch.find(".//page[@name='quickbooks']"), user.login)
                 self.assertFalse(arch.xpath("//button[starts-with(@name, 'action_qbo')]"), user.login)
         manager_arch = self.form_arch(self.qbo_manager)
-        self.assertEqual(buttons(manager_arch), {"action_qbo_test_connection"})
+        self.assertEqual(buttons(manager_arch),
+                         {"action_qbo_test_connection", "action_qbo_sync_payments", "action_qbo_sync_expenses"})
         self.assertFalse(manager_arch.xpath("//field[@name='qbo_client_secret']"))
         admin_arch = self.form_arch(self.admin_user)
         self.assertEqual(buttons(admin_arch),
-                         {"action_qbo_connect", "action_qbo_disconnect", "action_qbo_test_connection"})
+                         {"action_qbo_connect", "action_qbo_disconnect", "action_qbo_test_connection",
+                          "action_qbo_sync_payments", "action_qbo_sync_expenses"})
         secret = admin_arch.xpath("//field[@name='qbo_client_secret']")
         self.assertEqual(secret[0].get("password"), "True")
 

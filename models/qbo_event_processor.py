@@ -1,0 +1,290 @@
+import logging
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, format_date
+
+from ..qbo_client import QboApiError
+from ..qbo_payload.account_payment import parse_payment
+from .qbo_payment_sync import PaymentRun, PaymentSyncReport
+
+_logger = logging.getLogger(__name__)
+
+# Events handled per company in one call of the processing job.
+BATCH_SIZE = 500
+NAME_LISTS = ("Customer", "Vendor", "Item")
+NOT_FOUND = "610"
+
+
+class QboEventProcessor(models.AbstractModel):
+    """Applies the changes QuickBooks reported (webhooks or change data capture) to Odoo.
+
+    Each changed entity is read again through the API: the event only says which one. Events of one
+    entity are handled together, oldest first, and the result depends only on the entity's current
+    version, so a duplicate or an out-of-order delivery leaves the same result as one in-order
+    delivery. What happens to an invoice or payment follows the company's ``qbo.event.rule``.
+    """
+
+    _name = "qbo.event.processor"
+    _description = "QuickBooks Change Processor"
+
+    # === ENTRY POINTS === #
+
+    @api.model
+    def _cron_qbo_process_events(self):
+        """Process the pending events of every company; the runner calls again while some remain."""
+        events = self.env["qbo.webhook.event"].sudo()
+        companies = events.search([("state", "=", "pending")]).company_id
+        done = 0
+        for company in companies:
+            done += self._qbo_process(company)
+        remaining = events.search_count([("state", "=", "pending")])
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _qbo_process(self, companies, limit=BATCH_SIZE):
+        """Process at most ``limit`` pending events per company; return how many were handled."""
+        handled = 0
+        for company in companies:
+            try:
+                with self.env.cr.savepoint():
+                    handled += self._qbo_process_company(company, limit)
+            except (UserError, QboApiError) as error:
+                # Not connected, or QuickBooks unreachable: the events stay pending for the next run.
+                _logger.info("QuickBooks: changes of company %s not processed: %s", company.id, error)
+        return handled
+
+    @api.model
+    def _qbo_process_company(self, company, limit):
+        events = self.env["qbo.webhook.event"].sudo().search(
+            [("company_id", "=", company.id), ("state", "=", "pending")], order="event_time, id", limit=limit)
+        if not events:
+            return 0
+        client = company._qbo_get_client()
+        groups = {}
+        for event in events:
+            groups.setdefault((event.qbo_entity, event.qbo_id), event.browse())
+            groups[(event.qbo_entity, event.qbo_id)] |= event
+        purchases = events.browse()
+        logs = []
+        for (entity, qbo_id), group in groups.items():
+            if entity == "Purchase":
+                purchases |= group
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    doc = self._qbo_read(client, entity, qbo_id)
+                    outcome = self._qbo_apply(company, client, entity, qbo_id, doc, group)
+            except (UserError, ValidationError, AccessError, QboApiError) as error:
+                outcome = {"state": "error", "error": str(error), "action_taken": _("Failed")}
+            self._qbo_close(group, outcome)
+            logs.append(self._qbo_log_values(company, group[:1], outcome))
+        if purchases:
+            outcome = self._qbo_pull_purchases(company)
+            self._qbo_close(purchases, outcome)
+            logs.append(self._qbo_log_values(company, purchases[:1], outcome))
+        self.env["qbo.sync.log"]._qbo_log(logs)
+        return len(events)
+
+    # === READ AND DISPATCH === #
+
+    @api.model
+    def _qbo_read(self, client, entity, qbo_id):
+        """Return the entity's current version, or None when QuickBooks no longer has it."""
+        try:
+            return client.read(entity, qbo_id)
+        except QboApiError as error:
+            if error.code == NOT_FOUND:
+                return None
+            raise
+
+    @api.model
+    def _qbo_apply(self, company, client, entity, qbo_id, doc, events):
+        """Apply one entity's current version; return the outcome (values of the events)."""
+        if entity == "Invoice":
+            return self._qbo_apply_invoice(company, qbo_id, doc, events)
+        if entity == "Payment":
+            return self._qbo_apply_payment(company, client, qbo_id, doc)
+        if entity in NAME_LISTS:
+            return self._qbo_apply_name_list(company, entity, qbo_id, doc, events)
+        return {"state": "ignored", "action_taken": _("Not followed")}
+
+    @api.model
+    def _qbo_close(self, events, outcome):
+        values = {"state": "done", "error": False, "processed_at": fields.Datetime.now(), **outcome}
+        record = values.pop("record", None)
+        if record:
+            values.update(res_model=record._name, res_id=record.id)
+        events.write(values)
+
+    # === INVOICES === #
+
+    @api.model
+    def _qbo_apply_invoice(self, company, qbo_id, doc, events):
+        move = self.env["account.move"].sudo().search([
+            ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("qbo_id", "=", qbo_id)], limit=1)
+        if not move:
+            return {"state": "ignored", "action_taken": _("Invoice not synchronized with Odoo")}
+        sync_token = doc["SyncToken"] if doc else "deleted"
+        base = {"record": move, "qbo_sync_token": sync_token}
+        if move.state == "cancel" or move.qbo_state == "voided":
+            return {**base, "action_taken": _("Already cancelled in Odoo")}
+        if doc is None or self._qbo_is_voided(doc):
+            return {**base, **self._qbo_invoice_voided(company, move, doc, sync_token)}
+        if doc["SyncToken"] == move.qbo_sync_token:
+            return {**base, "action_taken": _("No change (the version Odoo sent)")}
+        difference = self._qbo_invoice_difference(move, doc)
+        if not difference:
+            return {**base, "action_taken": _("No difference with Odoo")}
+        action = self.env["qbo.event.rule"]._qbo_action(company, "invoice_updated")
+        if action == "ignore":
+            return {**base, "state": "ignored", "action_taken": _("Ignored (rule)")}
+        if self._qbo_already_done(company, "Invoice", qbo_id, sync_token, events):
+            return {**base, "action_taken": _("Already flagged")}
+        summary = _("Changed in QuickBooks")
+        self._qbo_review(move, summary, difference)
+        return {**base, "action_taken": _("Flagged for review")}
+
+    @api.model
+    def _qbo_invoice_voided(self, company, move, doc, sync_token):
+        action = self.env["qbo.event.rule"]._qbo_action(company, "invoice_voided")
+        summary = _("Voided in QuickBooks") if doc else _("Deleted in QuickBooks")
+        if action == "ignore":
+            return {"state": "ignored", "action_taken": _("Ignored (rule)")}
+        has_payments = move.payment_state != "not_paid" or move._get_reconciled_payments()
+        if action == "cancel" and not has_payments:
+            move._qbo_write({"qbo_state": "voided"})
+            move.button_cancel()
+            move._message_log(body=Markup("<strong>%s</strong><br/>%s") % (
+                summary, _("The invoice was cancelled in Odoo as the QuickBooks rule asks.")))
+            return {"action_taken": _("Cancelled in Odoo")}
+        if self._qbo_already_done(company, "Invoice", move.qbo_id, sync_token, None):
+            return {"action_taken": _("Already flagged")}
+        reason = [_("The invoice has payments in Odoo: it was not cancelled.")] if action == "cancel" else []
+        self._qbo_review(move, summary, reason + [_("Nothing was changed in Odoo.")])
+        return {"action_taken": _("Flagged for review")}
+
+    @api.model
+    def _qbo_is_voided(self, doc):
+        return str(doc.get("PrivateNote") or "").startswith("Voided") and not Decimal(str(doc.get("TotalAmt") or 0))
+
+    @api.model
+    def _qbo_invoice_difference(self, move, doc):
+        """Return what differs between an Odoo invoice and its QuickBooks version (amounts, lines, dates)."""
+        currency = move.currency_id
+        difference = []
+
+        def money(amount):
+            return currency.round(float(Decimal(str(amount or 0))))
+
+        def show(amount):
+            return f"{amount:.{currency.decimal_places}f}"
+
+        total = money(doc.get("TotalAmt"))
+        if float_compare(total, move.amount_total, precision_rounding=currency.rounding):
+            difference.append(_("Total: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                odoo=show(move.amount_total), qbo=show(total)))
+        qbo_lines = sorted(money(line.get("Amount")) for line in doc.get("Line") or []
+                           if line.get("DetailType") == "SalesItemLineDetail")
+        odoo_lines = sorted(currency.round(line.price_subtotal) for line in move.invoice_line_ids
+                            if line.display_type == "product")
+        if qbo_lines != odoo_lines:
+            difference.append(_("Lines: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                odoo=", ".join(map(show, odoo_lines)) or "-",
+                                qbo=", ".join(map(show, qbo_lines)) or "-"))
+        for label, key, value in ((_("Date"), "TxnDate", move.invoice_date),
+                                  (_("Due date"), "DueDate", move.invoice_date_due)):
+            remote = doc.get(key) and fields.Date.to_date(doc[key])
+            if remote and value and remote != value:
+                difference.append(_("%(label)s: %(odoo)s in Odoo, %(qbo)s in QuickBooks", label=label,
+                                    odoo=format_date(self.env, value), qbo=format_date(self.env, remote)))
+        return difference
+
+    @api.model
+    def _qbo_review(self, move, summary, lines):
+        """Tell on the invoice what QuickBooks changed and ask someone to review it."""
+        body = Markup("<strong>%s</strong><ul>%s</ul>") % (
+            summary, Markup("").join(Markup("<li>%s</li>") % line for line in lines))
+        move._message_log(body=body)
+        move.activity_schedule(
+            "mail.mail_activity_data_todo", summary=_("Review the QuickBooks change"), note=body,
+            user_id=(move.qbo_export_requested_by or move.invoice_user_id or self.env.user).id,
+        )
+
+    @api.model
+    def _qbo_already_done(self, company, entity, qbo_id, sync_token, events):
+        """Whether an earlier event already acted on this version of the entity."""
+        domain = [("company_id", "=", company.id), ("qbo_entity", "=", entity), ("qbo_id", "=", qbo_id),
+                  ("qbo_sync_token", "=", sync_token), ("state", "=", "done")]
+        if events:
+            domain.append(("id", "not in", events.ids))
+        return bool(self.env["qbo.webhook.event"].sudo().search_count(domain, limit=1))
+
+    # === PAYMENTS === #
+
+    @api.model
+    def _qbo_apply_payment(self, company, client, qbo_id, doc):
+        payment = self.env["account.payment"].sudo().search([
+            ("company_id", "=", company.id), ("qbo_entity", "=", "Payment"), ("qbo_id", "=", qbo_id)], limit=1)
+        if doc is None:
+            return {"state": "ignored", "record": payment, "action_taken": _("Deleted in QuickBooks: left to the payment sync")}
+        if self.env["qbo.event.rule"]._qbo_action(company, "payment_created") == "ignore":
+            return {"state": "ignored", "record": payment, "action_taken": _("Ignored (rule): left to the payment sync")}
+        sync = self.env["qbo.payment.sync"].sudo()
+        if not sync._qbo_try_lock(company):
+            raise UserError(_("QuickBooks: the payments of %s are being synchronized; try again later.", company.name))
+        run = PaymentRun(company, client, PaymentSyncReport(self.env))
+        sync._qbo_pull_one(run, parse_payment("Payment", doc), payment, None)
+        sync._qbo_flush(run)
+        if run.report.errors:
+            raise UserError("; ".join(f"{label}: {message}" for label, message in run.report.errors))
+        payment = payment or self.env["account.payment"].sudo().search([
+            ("company_id", "=", company.id), ("qbo_entity", "=", "Payment"), ("qbo_id", "=", qbo_id)], limit=1)
+        return {"record": payment, "qbo_sync_token": doc["SyncToken"], "action_taken": str(run.report.message())}
+
+    # === NAME LISTS AND PURCHASES === #
+
+    @api.model
+    def _qbo_apply_name_list(self, company, entity, qbo_id, doc, events):
+        """Refresh the mapping of a customer, vendor or item (name and SyncToken); drop one merged away."""
+        mapping_model = self.env["qbo.mapping"].sudo()
+        merged_away = [event.deleted_id for event in events if event.deleted_id]
+        if merged_away:
+            mapping_model.search([("company_id", "=", company.id), ("qbo_entity", "=", entity),
+                                  ("qbo_id", "in", merged_away)]).unlink()
+        mapping = mapping_model.search([("company_id", "=", company.id), ("qbo_entity", "=", entity),
+                                        ("qbo_id", "=", qbo_id)], limit=1)
+        if not mapping:
+            return {"state": "ignored", "action_taken": _("Not linked to an Odoo record")}
+        if doc is None:
+            return {"state": "ignored", "action_taken": _("Deleted in QuickBooks")}
+        mapping.write({"qbo_sync_token": doc["SyncToken"], "qbo_name": doc.get("DisplayName") or doc.get("Name"),
+                       "last_sync_date": fields.Datetime.now()})
+        record = self.env[mapping.res_model].sudo().browse(mapping.res_id).exists()
+        return {"record": record, "qbo_sync_token": doc["SyncToken"], "action_taken": _("Mapping refreshed")}
+
+    @api.model
+    def _qbo_pull_purchases(self, company):
+        """Run the expense pull (it reads every purchase changed since its cursor)."""
+        try:
+            with self.env.cr.savepoint():
+                report = self.env["qbo.expense.pull"].sudo()._qbo_pull_expenses(company)
+        except (UserError, QboApiError) as error:
+            return {"state": "error", "error": str(error), "action_taken": _("Expense pull failed")}
+        return {"action_taken": str(report.message())[:200]}
+
+    # === TOOLING === #
+
+    @api.model
+    def _qbo_log_values(self, company, event, outcome):
+        record = outcome.get("record") or None
+        status = "error" if outcome.get("state") == "error" else "success"
+        return {
+            "company_id": company.id, "direction": "import", "operation": "read", "qbo_entity": event.qbo_entity,
+            "qbo_id": event.qbo_id, "status": status, "res_model": record and record._name,
+            "res_id": record and record.id, "res_name": record and record.display_name,
+            "message": outcome.get("error") or outcome.get("action_taken"),
+        }

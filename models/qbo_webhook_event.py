@@ -1,0 +1,85 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), ("Merge", "Merge"),
+              ("Void", "Void"), ("Emailed", "Emailed")]
+EVENT_STATES = [("pending", "To process"), ("done", "Processed"), ("ignored", "Ignored"), ("error", "Error")]
+
+
+class QboWebhookEvent(models.Model):
+    """One change QuickBooks told about (a webhook event, or a change found by change data capture).
+
+    Only a hint: the processor reads the entity again through the API. ``event_key`` makes a second
+    delivery of the same event a no-op.
+    """
+
+    _name = "qbo.webhook.event"
+    _description = "QuickBooks Change Event"
+    _order = "event_time desc, id desc"
+    _rec_name = "summary"
+
+    company_id = fields.Many2one("res.company", string="Company", required=True, index=True, ondelete="cascade")
+    realm_id = fields.Char(string="Realm ID", required=True)
+    qbo_entity = fields.Char(string="QuickBooks Entity", required=True, index=True)
+    qbo_id = fields.Char(string="QuickBooks ID", required=True, index=True)
+    operation = fields.Selection(OPERATIONS, string="Operation", required=True)
+    deleted_id = fields.Char(string="Merged Away ID", help="For a merge: the id of the record merged into this one.")
+    event_time = fields.Datetime(string="Changed in QuickBooks on", required=True, index=True)
+    event_key = fields.Char(string="Event ID", required=True, help="Intuit's event id, or a digest of the event.")
+    source = fields.Selection([("webhook", "Webhook"), ("cdc", "Change data capture")], string="Source",
+                              required=True, default="webhook")
+    state = fields.Selection(EVENT_STATES, string="Status", required=True, default="pending", index=True)
+    processed_at = fields.Datetime(string="Processed on", readonly=True)
+    action_taken = fields.Char(string="Action", readonly=True)
+    error = fields.Text(string="Error", readonly=True)
+    qbo_sync_token = fields.Char(string="SyncToken Seen", readonly=True,
+                                 help="Version of the entity read when the event was processed.")
+    res_model = fields.Char(string="Odoo Model", readonly=True)
+    res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model", readonly=True)
+    summary = fields.Char(string="Summary", compute="_compute_summary")
+
+    _sql_constraints = [
+        ("event_key_unique", "unique(company_id, event_key)", "This QuickBooks event is already recorded."),
+    ]
+
+    @api.depends("operation", "qbo_entity", "qbo_id")
+    def _compute_summary(self):
+        for event in self:
+            event.summary = f"{event.qbo_entity or ''} {event.qbo_id or ''} {event.operation or ''}".strip()
+
+    # === ACTION METHODS === #
+
+    def action_retry(self):
+        """Process these failed events again now."""
+        self.env["res.company"]._qbo_check_manager()
+        failed = self.filtered(lambda event: event.state == "error")
+        if not failed:
+            raise UserError(_("QuickBooks: only events in error can be processed again."))
+        failed.sudo().write({"state": "pending", "error": False})
+        self.env["qbo.event.processor"].sudo()._qbo_process(failed.company_id.sudo())
+        return True
+
+    def action_open_record(self):
+        """Open the Odoo record the event was applied to."""
+        self.ensure_one()
+        if not self.res_model or not self.res_id:
+            raise UserError(_("QuickBooks: this event concerns no Odoo record."))
+        return {"type": "ir.actions.act_window", "res_model": self.res_model, "res_id": self.res_id,
+                "view_mode": "form", "target": "current"}
+
+    # === BUSINESS METHODS === #
+
+    @api.model
+    def _qbo_record(self, company, events):
+        """Record new events of ``company`` (dicts of field values), skipping those already recorded.
+
+        :return: the new events
+        """
+        keys = {event["event_key"] for event in events}
+        known = set(self.sudo().search([("company_id", "=", company.id), ("event_key", "in", list(keys))])
+                    .mapped("event_key"))
+        fresh = {}
+        for event in events:
+            if event["event_key"] not in known:
+                fresh.setdefault(event["event_key"], dict(event, company_id=company.id))
+        return self.sudo().create(list(fresh.values()))

@@ -3,24 +3,18 @@ import hashlib
 import hmac
 import json
 import logging
-import re
-from datetime import datetime, timedelta
-
 import psycopg2
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 
+from ..models.qbo_webhook_event import FOLLOWED_ENTITIES, OPERATIONS, parse_qbo_time
 from ..models.res_company_qbo_webhook import WEBHOOK_ROUTE
 
 _logger = logging.getLogger(__name__)
 
-# Entities whose changes Odoo follows; events of any other entity are acknowledged and ignored.
-FOLLOWED_ENTITIES = ("Invoice", "Payment", "Purchase", "Customer", "Vendor", "Item")
-OPERATIONS = {"Create", "Update", "Delete", "Merge", "Void", "Emailed"}
 CLOUDEVENT_OPERATIONS = {"created": "Create", "updated": "Update", "deleted": "Delete", "merged": "Merge",
                          "voided": "Void", "emailed": "Emailed"}
-QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def signature_ok(body, signature, verifier):
@@ -29,19 +23,6 @@ def signature_ok(body, signature, verifier):
         return False
     expected = base64.b64encode(hmac.new(verifier.encode("utf-8"), body, hashlib.sha256).digest())
     return hmac.compare_digest(expected, signature.strip().encode("ascii", "replace"))
-
-
-def parse_qbo_time(value):
-    """Return a naive UTC datetime from an Intuit timestamp (offset or Z, any fraction); now when unreadable."""
-    match = QBO_TIME.match(str(value or "").strip())
-    if not match:
-        return fields.Datetime.now()
-    moment = datetime.fromisoformat(match[1] + (f".{match[2][:6]}" if match[2] else ""))
-    zone = (match[3] or "Z").replace(":", "")
-    if zone == "Z":
-        return moment
-    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
-    return moment - timedelta(minutes=minutes if zone[0] == "+" else -minutes)
 
 
 def _entity_name(name):
@@ -81,7 +62,7 @@ def parse_notification(payload):
                 "event_time": parse_qbo_time(event.get("time")), "event_key": f"ce:{event.get('id')}",
             })
     return {realm_id: [event for event in realm_events if event["qbo_entity"] in FOLLOWED_ENTITIES
-                       and event["operation"] in OPERATIONS and event["qbo_id"]]
+                       and event["operation"] in dict(OPERATIONS) and event["qbo_id"]]
             for realm_id, realm_events in events.items()}
 
 

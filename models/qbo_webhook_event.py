@@ -1,9 +1,30 @@
+import re
+from datetime import datetime, timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+# Entities whose changes Odoo follows; events of any other entity are acknowledged and ignored.
+FOLLOWED_ENTITIES = ("Invoice", "Payment", "Purchase", "Customer", "Vendor", "Item")
+QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
 
 OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), ("Merge", "Merge"),
               ("Void", "Void"), ("Emailed", "Emailed")]
 EVENT_STATES = [("pending", "To process"), ("done", "Processed"), ("ignored", "Ignored"), ("error", "Error")]
+
+
+
+def parse_qbo_time(value):
+    """Return a naive UTC datetime from an Intuit timestamp (offset or Z, any fraction); now when unreadable."""
+    match = QBO_TIME.match(str(value or "").strip())
+    if not match:
+        return fields.Datetime.now()
+    moment = datetime.fromisoformat(match[1] + (f".{match[2][:6]}" if match[2] else ""))
+    zone = (match[3] or "Z").replace(":", "")
+    if zone == "Z":
+        return moment
+    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
+    return moment - timedelta(minutes=minutes if zone[0] == "+" else -minutes)
 
 
 class QboWebhookEvent(models.Model):

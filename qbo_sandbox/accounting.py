@@ -230,7 +230,7 @@ def _empty_id(body):
 def _create(company, entity, body, include):
     doc = entities.clean(entities.strip_envelope(body))
     if entity in transactions.TRANSACTION_ENTITIES:
-        return _guarded(company, lambda: _store_transaction(company, entity, doc, None, include))
+        return _guarded(company, lambda: _store_transaction(company, entity, doc, None, include), doc)
     doc = _store_new(company, entity, entities.prepare(company, entity, doc, None))
     entities.after_write(company, entity, doc)
     return doc
@@ -268,7 +268,7 @@ def _update(company, entity, body, include):
         doc = entities.clean(entities.strip_envelope(body))
     before = copy.deepcopy(previous)
     if entity in transactions.TRANSACTION_ENTITIES:
-        return _guarded(company, lambda: _store_transaction(company, entity, doc, before, include))
+        return _guarded(company, lambda: _store_transaction(company, entity, doc, before, include), doc, before)
     doc = entities.prepare(company, entity, doc, before)
     _store_version(company, entity, doc, before, "Update")
     entities.after_write(company, entity, doc, before)
@@ -291,14 +291,41 @@ def _store_transaction(company, entity, doc, previous, include):
     return doc
 
 
-def _guarded(company, write):
-    """Run a transaction write; if anything fails half-way, the store is put back as it was."""
-    snapshot = company.snapshot(set(entities.PEOPLE) | transactions.TRANSACTION_ENTITIES)
+def _guarded(company, write, *docs):
+    """Run a transaction write of ``docs`` (the request and the stored version); if anything fails
+    half-way, the store is put back as it was."""
+    snapshot = company.snapshot(set(entities.PEOPLE) | transactions.TRANSACTION_ENTITIES,
+                                _reachable_ids(company, docs))
     try:
         return write()
     except Exception:
         company.restore(snapshot)
         raise
+
+
+def _reachable_ids(company, docs):
+    """Return the Ids a write of ``docs`` can change: the documents themselves, everything they
+    reference or link (``{"value": ...}``, ``TxnId``), and the parents of referenced customers,
+    whose balances roll up."""
+    ids = set()
+    pending = list(docs)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("Id", "value", "TxnId") and isinstance(item, (str, int)):
+                    ids.add(str(item))
+                else:
+                    pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    for record_id in list(ids):
+        customer = company.get("Customer", record_id)
+        while customer and customer.get("ParentRef"):
+            parent_id = str(customer["ParentRef"]["value"])
+            ids.add(parent_id)
+            customer = company.get("Customer", parent_id)
+    return ids
 
 
 def delete(company, entity, body):
@@ -315,7 +342,7 @@ def delete(company, entity, body):
     def remove():
         transactions.before_delete(company, entity, copy.deepcopy(previous))
         company.remove(entity, previous["Id"])
-    _guarded(company, remove)
+    _guarded(company, remove, previous)
     return {"status": "Deleted", "domain": "QBO", "Id": previous["Id"]}
 
 
@@ -331,7 +358,7 @@ def void(company, entity, body):
         doc = transactions.void(company, entity, doc)
         _store_version(company, entity, doc, previous, "Void")
         return doc
-    return _guarded(company, write)
+    return _guarded(company, write, previous)
 
 
 # ---- Query ----

@@ -228,12 +228,21 @@ class Company:
         """Append ``(time, entity, Id, operation)`` to the change history."""
         self.history.append((self.clock.now(), entity, entity_id, operation))
 
-    def snapshot(self, entities):
-        """Return a copy of what a write may change, for ``restore`` if it fails half-way."""
-        return (
-            {entity: copy.deepcopy(self._records.get(entity, {})) for entity in entities},
-            dict(self._counters), copy.deepcopy(self._deleted), len(self.history),
-        )
+    def snapshot(self, entities, reachable_ids=None):
+        """Return a copy of what a write may change, for ``restore`` if it fails half-way.
+
+        Each entity's Id -> record map is copied, which is cheap; records themselves are deep-copied
+        only when their Id is in ``reachable_ids`` (all of them when it is None): a write changes no
+        record it cannot reach, so a large store costs each write nothing.
+        """
+        records = {}
+        for entity in entities:
+            current = self._records.get(entity, {})
+            copied = dict(current)
+            for record_id in current.keys() if reachable_ids is None else reachable_ids & current.keys():
+                copied[record_id] = copy.deepcopy(current[record_id])
+            records[entity] = copied
+        return records, dict(self._counters), copy.deepcopy(self._deleted), len(self.history)
 
     def restore(self, snapshot):
         """Put back the state saved by ``snapshot``."""

@@ -19,9 +19,19 @@ done
 odoo_cmd=("$PY" "$ODOO_SRC/odoo-bin" --addons-path="$(odoo_addons_path)" --database="$DB" --db-filter="^${DB}\$"
           --http-interface=127.0.0.1 --http-port="$ODOO_PORT")
 
+# The addon's source, to update the demo database when it changed since the last start.
+addon_hash="$(cd "$ROOT" && find . \( -path ./.venv -o -path ./.git -o -path ./.run -o -path ./.addons \) -prune -o \
+    -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.sql' \) -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+hash_file="$RUN_DIR/$DB.addon.sha"
 if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
     echo "Creating the demo database $DB with the connector and demo data (once; a few minutes)..."
     "${odoo_cmd[@]}" --init=quickbooks_connector --stop-after-init --log-level=warn
+    echo "$addon_hash" > "$hash_file"
+elif [ "$(cat "$hash_file" 2>/dev/null)" != "$addon_hash" ]; then
+    echo "The connector changed since the last start: updating it in $DB..."
+    "${odoo_cmd[@]}" --update=quickbooks_connector --stop-after-init --log-level=warn
+    echo "$addon_hash" > "$hash_file"
 fi
 
 echo "Starting the local QuickBooks Online sandbox on http://127.0.0.1:$SANDBOX_PORT ..."

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES, app_url
+from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES
 
 MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 QBO_MOVE_STATES = [
@@ -16,7 +16,6 @@ QBO_MOVE_STATES = [
 # Fields of a posted move that change its QuickBooks copy when edited.
 QBO_TRACKED_FIELDS = ("ref", "narration", "invoice_date_due")
 # QuickBooks web app per environment (a custom environment is the local sandbox: its own address).
-APP_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
 
 
 class AccountMove(models.Model):
@@ -55,16 +54,8 @@ class AccountMove(models.Model):
     @api.depends("qbo_id", "move_type", "company_id")
     def _compute_qbo_url(self):
         for move in self:
-            entity = ENTITY_BY_MOVE_TYPE.get(move.move_type)
-            company = move.company_id.sudo()
-            host = APP_HOSTS.get(company.qbo_environment) or (company.qbo_api_url or "").rstrip("/")
-            if not (move.qbo_id and entity and host):
-                move.qbo_url = False
-                continue
-            url = app_url(host, entity, move.qbo_id)
-            if company.qbo_environment == "custom":
-                url = f"{url}&realmId={company.qbo_realm_id}"
-            move.qbo_url = url
+            move.qbo_url = move.company_id.sudo()._qbo_document_url(
+                ENTITY_BY_MOVE_TYPE.get(move.move_type), move.qbo_id)
 
     # === CRUD / OVERRIDES === #
 

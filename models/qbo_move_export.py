@@ -726,7 +726,7 @@ class QboMoveExport(models.AbstractModel):
         run.logs.append(self._qbo_log_values(run, move, operation, entity, "error" if difference else "success",
                                              message if difference else False, requestid, duration, doc["Id"]))
         label = _("Exported to QuickBooks") if operation == "create" else _("Updated in QuickBooks")
-        body = Markup("%s: %s %s") % (label, entity, self._qbo_link(move, doc))
+        body = Markup("%s: %s %s") % (label, entity, self._qbo_link(run, entity, doc))
         if difference:
             body += Markup("<br/>") + message
         run.notes[move.id] = body
@@ -796,11 +796,12 @@ class QboMoveExport(models.AbstractModel):
         }
 
     @api.model
-    def _qbo_link(self, move, doc):
+    def _qbo_link(self, run, entity, doc):
+        """Return the document's number, linked to the QuickBooks web app when it has an address."""
         label = doc.get("DocNumber") or doc["Id"]
-        move.invalidate_recordset(["qbo_url"])
-        if move.qbo_url:
-            return Markup('<a href="%s" target="_blank">%s</a>') % (move.qbo_url, label)
+        url = run.company.sudo()._qbo_document_url(entity, doc["Id"])
+        if url:
+            return Markup('<a href="%s" target="_blank">%s</a>') % (url, label)
         return label
 
     # === VOID AND SEND === #

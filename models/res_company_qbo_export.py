@@ -1,6 +1,11 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..qbo_payload.account_move import app_url
+
+# QuickBooks web app for Intuit's environments; the local sandbox serves its own pages.
+APP_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -28,3 +33,18 @@ class ResCompany(models.Model):
         for company in self:
             if company.qbo_export_sync_limit < 1:
                 raise ValidationError(_("The QuickBooks background export limit must be at least 1."))
+
+    def _qbo_document_url(self, entity, qbo_id):
+        """Return the address that opens a QuickBooks transaction in the web app, or False.
+
+        :param str entity: QuickBooks entity, e.g. ``"Invoice"``
+        :param str qbo_id: its QuickBooks Id
+        """
+        self.ensure_one()
+        host = APP_HOSTS.get(self.qbo_environment) or (self.qbo_api_url or "").rstrip("/")
+        if not (qbo_id and entity and host):
+            return False
+        url = app_url(host, entity, qbo_id)
+        if self.qbo_environment == "custom":
+            url = f"{url}&realmId={self.qbo_realm_id}"
+        return url

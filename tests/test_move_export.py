@@ -132,6 +132,9 @@ class TestMoveExport(QboMoveExportCommon):
         page = requests.get(move.qbo_url, timeout=10)  # the local sandbox's page of the invoice
         self.assertEqual(page.status_code, 200)
         self.assertIn(move.name, page.text)
+        note = move.message_ids.filtered(lambda message: "Exported to QuickBooks" in (message.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertIn(f'href="{move.qbo_url}"', str(note.body).replace("&amp;", "&"))
         self.assertEqual(self.assert_amounts(move), (Decimal("107.99"), Decimal("8.00")))
         self.assertEqual(doc["BillEmail"]["Address"], partner.email)
         self.assertEqual(doc["TxnDate"], "2019-01-01")

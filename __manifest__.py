@@ -43,6 +43,12 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/account_payment_views.xml",
         "views/res_company_qbo_payment_views.xml",
         "views/res_config_settings_qbo_payment_views.xml",
+        "security/qbo_webhook_security.xml",
+        "data/ir_cron_qbo_webhook_data.xml",
+        "data/qbo_event_rule_data.xml",
+        "views/qbo_webhook_event_views.xml",
+        "views/qbo_event_rule_views.xml",
+        "views/res_company_qbo_webhook_views.xml",
     ],
     "demo": [
         "demo/qbo_demo.xml",

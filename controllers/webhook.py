@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 import logging
+
 import psycopg2
 
 from odoo import http
@@ -25,6 +26,11 @@ def signature_ok(body, signature, verifier):
     return hmac.compare_digest(expected, signature.strip().encode("ascii", "replace"))
 
 
+def _digest(*parts):
+    """Return a stable key for an event Intuit gave no id."""
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+
+
 def _entity_name(name):
     known = {entity.lower(): entity for entity in FOLLOWED_ENTITIES}
     return known.get(str(name or "").lower(), str(name or ""))
@@ -45,9 +51,8 @@ def parse_notification(payload):
                           "qbo_id": str(entity.get("id") or ""), "operation": entity.get("operation"),
                           "deleted_id": entity.get("deletedId") and str(entity["deletedId"]),
                           "event_time": parse_qbo_time(entity.get("lastUpdated"))}
-                digest = "|".join(str(part) for part in (realm_id, values["qbo_entity"], values["qbo_id"],
-                                                         values["operation"], entity.get("lastUpdated")))
-                values["event_key"] = "legacy:" + hashlib.sha256(digest.encode()).hexdigest()
+                values["event_key"] = "legacy:" + _digest(realm_id, values["qbo_entity"], values["qbo_id"],
+                                                          values["operation"], entity.get("lastUpdated"))
                 events[realm_id].append(values)
     elif isinstance(payload, list):
         for event in payload:
@@ -56,10 +61,11 @@ def parse_notification(payload):
             realm_id = str(event.get("intuitaccountid") or "")
             parts = str(event.get("type") or "").split(".")
             entity, verb = (parts[1], parts[2]) if len(parts) >= 4 and parts[0] == "qbo" else ("", "")
+            key = event.get("id") or _digest(realm_id, event.get("type"), event.get("intuitentityid"), event.get("time"))
             events.setdefault(realm_id, []).append({
-                "realm_id": realm_id, "qbo_entity": _entity_name(entity), "qbo_id": str(event.get("intuitentityid") or ""),
-                "operation": CLOUDEVENT_OPERATIONS.get(verb), "deleted_id": False,
-                "event_time": parse_qbo_time(event.get("time")), "event_key": f"ce:{event.get('id')}",
+                "realm_id": realm_id, "qbo_entity": _entity_name(entity),
+                "qbo_id": str(event.get("intuitentityid") or ""), "operation": CLOUDEVENT_OPERATIONS.get(verb),
+                "deleted_id": False, "event_time": parse_qbo_time(event.get("time")), "event_key": f"ce:{key}",
             })
     return {realm_id: [event for event in realm_events if event["qbo_entity"] in FOLLOWED_ENTITIES
                        and event["operation"] in dict(OPERATIONS) and event["qbo_id"]]
@@ -82,7 +88,7 @@ class QboWebhookController(http.Controller):
         body = request.httprequest.get_data()
         try:
             by_realm = parse_notification(json.loads(body))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, AttributeError, TypeError):
             return self._answer(403, "unreadable notification")
         if not by_realm or not all(by_realm):
             return self._answer(403, "no realm")

@@ -8,3 +8,5 @@ UPDATE qbo_token
        oauth_nonce = NULL;
 UPDATE res_company
    SET qbo_client_secret = NULL;
+UPDATE res_company
+   SET qbo_webhook_verifier = NULL;

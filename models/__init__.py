@@ -27,3 +27,9 @@ from . import qbo_payment_sync
 from . import qbo_payment_review
 from . import qbo_payment_push
 from . import account_payment
+from . import qbo_webhook_event
+from . import qbo_event_rule
+from . import qbo_event_processor
+from . import qbo_cdc_sync
+from . import res_company_qbo_webhook
+from . import res_config_settings_qbo_webhook

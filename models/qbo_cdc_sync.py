@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..qbo_client import QboApiError
@@ -55,13 +55,13 @@ class QboCdcSync(models.AbstractModel):
         :raise QboApiError: if QuickBooks cannot be read
         """
         client = company._qbo_get_client()
-        cursor = company.qbo_cdc_cursor
+        last_cursor = company.qbo_cdc_cursor
         server_now = parse_qbo_time(client.request("GET", "preferences")["time"])
-        if cursor and cursor - CURSOR_OVERLAP > server_now - CDC_WINDOW:
-            docs = self._qbo_changes(client, cursor - CURSOR_OVERLAP)
+        if last_cursor and last_cursor - CURSOR_OVERLAP > server_now - CDC_WINDOW:
+            docs = self._qbo_changes(client, last_cursor - CURSOR_OVERLAP)
             mode = _("changes")
         else:
-            docs = self._qbo_reconcile(client, cursor and cursor - CURSOR_OVERLAP)
+            docs = self._qbo_reconcile(client, last_cursor and last_cursor - CURSOR_OVERLAP)
             mode = _("full reconciliation")
         events = self.env["qbo.webhook.event"]._qbo_record(company, [
             self._qbo_event_values(company, entity, doc) for entity, doc in docs])

@@ -1,4 +1,6 @@
 import logging
+import zlib
+from datetime import timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -17,6 +19,12 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 NAME_LISTS = ("Customer", "Vendor", "Item")
 NOT_FOUND = "610"
+# Changed entities read in one query.
+READ_CHUNK = 100
+# When QuickBooks is throttling or down, the pending events are tried again this much later.
+RETRY_DELAY = timedelta(minutes=5)
+# One advisory lock per company: two runs never apply the same events at once.
+LOCK_NAMESPACE = zlib.crc32(b"quickbooks_connector.events") & 0x7FFFFFFF
 
 
 class QboEventProcessor(models.AbstractModel):
@@ -59,6 +67,10 @@ class QboEventProcessor(models.AbstractModel):
 
     @api.model
     def _qbo_process_company(self, company, limit):
+        """Apply the company's pending events, entity by entity; return how many were closed."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, company.id])
+        if not self.env.cr.fetchone()[0]:
+            return 0  # another run is processing this company's events; they stay pending for it
         events = self.env["qbo.webhook.event"].sudo().search(
             [("company_id", "=", company.id), ("state", "=", "pending")], order="event_time, id", limit=limit)
         if not events:
@@ -68,28 +80,64 @@ class QboEventProcessor(models.AbstractModel):
         for event in events:
             groups.setdefault((event.qbo_entity, event.qbo_id), event.browse())
             groups[(event.qbo_entity, event.qbo_id)] |= event
-        purchases = events.browse()
+        purchases = closed = events.browse()
         logs = []
+        prefetched = {}
         for (entity, qbo_id), group in groups.items():
             if entity == "Purchase":
                 purchases |= group
                 continue
             try:
+                if entity not in prefetched:
+                    prefetched[entity] = self._qbo_read_many(
+                        client, entity, [key[1] for key in groups if key[0] == entity])
                 with self.env.cr.savepoint():
-                    doc = self._qbo_read(client, entity, qbo_id)
+                    doc = prefetched[entity].get(qbo_id) or self._qbo_read(client, entity, qbo_id)
                     outcome = self._qbo_apply(company, client, entity, qbo_id, doc, group)
-            except (UserError, ValidationError, AccessError, QboApiError) as error:
+            except QboApiError as error:
+                if error.retryable:
+                    # QuickBooks is throttling or down: this and the following events wait for a later run.
+                    logs.append(self._qbo_log_values(company, group[:1], {"state": "retry", "error": str(error)}))
+                    self.env.ref("quickbooks_connector.ir_cron_qbo_process_events")._trigger(
+                        at=fields.Datetime.now() + RETRY_DELAY)
+                    purchases = events.browse()
+                    break
+                outcome = {"state": "error", "error": str(error), "action_taken": _("Failed")}
+            except (UserError, ValidationError, AccessError) as error:
                 outcome = {"state": "error", "error": str(error), "action_taken": _("Failed")}
             self._qbo_close(group, outcome)
+            closed |= group
             logs.append(self._qbo_log_values(company, group[:1], outcome))
         if purchases:
             outcome = self._qbo_pull_purchases(company)
             self._qbo_close(purchases, outcome)
+            closed |= purchases
             logs.append(self._qbo_log_values(company, purchases[:1], outcome))
         self.env["qbo.sync.log"]._qbo_log(logs)
-        return len(events)
+        return len(closed)
 
     # === READ AND DISPATCH === #
+
+    @api.model
+    def _qbo_read_many(self, client, entity, qbo_ids):
+        """Return ``{Id: doc}`` for the ids QuickBooks finds in one query per ``READ_CHUNK`` ids.
+
+        Ids missing from the answer (deleted, or inactive name-list records) are read one by one later.
+        """
+        docs = {}
+        for start in range(0, len(qbo_ids), READ_CHUNK):
+            ids = ", ".join(f"'{qbo_id}'" for qbo_id in qbo_ids[start:start + READ_CHUNK] if qbo_id.isdigit())
+            if not ids:
+                continue
+            try:
+                answer = client.query(f"SELECT * FROM {entity} WHERE Id IN ({ids}) MAXRESULTS {READ_CHUNK}")
+            except QboApiError as error:
+                if error.retryable:
+                    raise
+                _logger.info("QuickBooks: %s changes read one by one (%s)", entity, error)
+                return docs
+            docs.update((str(doc["Id"]), doc) for doc in answer.get(entity, []))
+        return docs
 
     @api.model
     def _qbo_read(self, client, entity, qbo_id):
@@ -105,7 +153,7 @@ class QboEventProcessor(models.AbstractModel):
     def _qbo_apply(self, company, client, entity, qbo_id, doc, events):
         """Apply one entity's current version; return the outcome (values of the events)."""
         if entity == "Invoice":
-            return self._qbo_apply_invoice(company, qbo_id, doc, events)
+            return self._qbo_apply_invoice(company, qbo_id, doc)
         if entity == "Payment":
             return self._qbo_apply_payment(company, client, qbo_id, doc)
         if entity in NAME_LISTS:
@@ -123,7 +171,7 @@ class QboEventProcessor(models.AbstractModel):
     # === INVOICES === #
 
     @api.model
-    def _qbo_apply_invoice(self, company, qbo_id, doc, events):
+    def _qbo_apply_invoice(self, company, qbo_id, doc):
         move = self.env["account.move"].sudo().search([
             ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("qbo_id", "=", qbo_id)], limit=1)
         if not move:
@@ -133,7 +181,7 @@ class QboEventProcessor(models.AbstractModel):
         if move.state == "cancel" or move.qbo_state == "voided":
             return {**base, "action_taken": _("Already cancelled in Odoo")}
         if doc is None or self._qbo_is_voided(doc):
-            return {**base, **self._qbo_invoice_voided(company, move, doc, sync_token)}
+            return {**base, **self._qbo_invoice_voided(company, move, doc)}
         if doc["SyncToken"] == move.qbo_sync_token:
             return {**base, "action_taken": _("No change (the version Odoo sent)")}
         difference = self._qbo_invoice_difference(move, doc)
@@ -142,14 +190,14 @@ class QboEventProcessor(models.AbstractModel):
         action = self.env["qbo.event.rule"]._qbo_action(company, "invoice_updated")
         if action == "ignore":
             return {**base, "state": "ignored", "action_taken": _("Ignored (rule)")}
-        if self._qbo_already_done(company, "Invoice", qbo_id, sync_token, events):
+        detail = "\n".join(difference)
+        if self._qbo_already_flagged(company, "Invoice", qbo_id, detail):
             return {**base, "action_taken": _("Already flagged")}
-        summary = _("Changed in QuickBooks")
-        self._qbo_review(move, summary, difference)
-        return {**base, "action_taken": _("Flagged for review")}
+        self._qbo_review(move, _("Changed in QuickBooks"), difference)
+        return {**base, "action_taken": _("Flagged for review"), "detail": detail}
 
     @api.model
-    def _qbo_invoice_voided(self, company, move, doc, sync_token):
+    def _qbo_invoice_voided(self, company, move, doc):
         action = self.env["qbo.event.rule"]._qbo_action(company, "invoice_voided")
         summary = _("Voided in QuickBooks") if doc else _("Deleted in QuickBooks")
         if action == "ignore":
@@ -161,11 +209,11 @@ class QboEventProcessor(models.AbstractModel):
             move._message_log(body=Markup("<strong>%s</strong><br/>%s") % (
                 summary, _("The invoice was cancelled in Odoo as the QuickBooks rule asks.")))
             return {"action_taken": _("Cancelled in Odoo")}
-        if self._qbo_already_done(company, "Invoice", move.qbo_id, sync_token, None):
+        if self._qbo_already_flagged(company, "Invoice", move.qbo_id, summary):
             return {"action_taken": _("Already flagged")}
         reason = [_("The invoice has payments in Odoo: it was not cancelled.")] if action == "cancel" else []
         self._qbo_review(move, summary, reason + [_("Nothing was changed in Odoo.")])
-        return {"action_taken": _("Flagged for review")}
+        return {"action_taken": _("Flagged for review"), "detail": summary}
 
     @api.model
     def _qbo_is_voided(self, doc):
@@ -215,13 +263,12 @@ class QboEventProcessor(models.AbstractModel):
         )
 
     @api.model
-    def _qbo_already_done(self, company, entity, qbo_id, sync_token, events):
-        """Whether an earlier event already acted on this version of the entity."""
-        domain = [("company_id", "=", company.id), ("qbo_entity", "=", entity), ("qbo_id", "=", qbo_id),
-                  ("qbo_sync_token", "=", sync_token), ("state", "=", "done")]
-        if events:
-            domain.append(("id", "not in", events.ids))
-        return bool(self.env["qbo.webhook.event"].sudo().search_count(domain, limit=1))
+    def _qbo_already_flagged(self, company, entity, qbo_id, detail):
+        """Whether the last difference reported for this entity is ``detail``: then it is not reported again."""
+        last = self.env["qbo.webhook.event"].sudo().search([
+            ("company_id", "=", company.id), ("qbo_entity", "=", entity), ("qbo_id", "=", qbo_id),
+            ("state", "=", "done"), ("detail", "!=", False)], order="processed_at desc, id desc", limit=1)
+        return last.detail == detail
 
     # === PAYMENTS === #
 
@@ -230,9 +277,11 @@ class QboEventProcessor(models.AbstractModel):
         payment = self.env["account.payment"].sudo().search([
             ("company_id", "=", company.id), ("qbo_entity", "=", "Payment"), ("qbo_id", "=", qbo_id)], limit=1)
         if doc is None:
-            return {"state": "ignored", "record": payment, "action_taken": _("Deleted in QuickBooks: left to the payment sync")}
+            return {"state": "ignored", "record": payment,
+                    "action_taken": _("Deleted in QuickBooks: left to the payment sync")}
         if self.env["qbo.event.rule"]._qbo_action(company, "payment_created") == "ignore":
-            return {"state": "ignored", "record": payment, "action_taken": _("Ignored (rule): left to the payment sync")}
+            return {"state": "ignored", "record": payment,
+                    "action_taken": _("Ignored (rule): left to the payment sync")}
         sync = self.env["qbo.payment.sync"].sudo()
         if not sync._qbo_try_lock(company):
             raise UserError(_("QuickBooks: the payments of %s are being synchronized; try again later.", company.name))
@@ -281,7 +330,7 @@ class QboEventProcessor(models.AbstractModel):
     @api.model
     def _qbo_log_values(self, company, event, outcome):
         record = outcome.get("record") or None
-        status = "error" if outcome.get("state") == "error" else "success"
+        status = outcome.get("state") if outcome.get("state") in ("error", "retry") else "success"
         return {
             "company_id": company.id, "direction": "import", "operation": "read", "qbo_entity": event.qbo_entity,
             "qbo_id": event.qbo_id, "status": status, "res_model": record and record._name,

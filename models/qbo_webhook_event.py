@@ -6,12 +6,12 @@ from odoo.exceptions import UserError
 
 # Entities whose changes Odoo follows; events of any other entity are acknowledged and ignored.
 FOLLOWED_ENTITIES = ("Invoice", "Payment", "Purchase", "Customer", "Vendor", "Item")
-QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
-
 OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), ("Merge", "Merge"),
               ("Void", "Void"), ("Emailed", "Emailed")]
+QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
+# Processed events are kept this many days; failed and pending ones until they are handled.
+RETENTION_DAYS = 90
 EVENT_STATES = [("pending", "To process"), ("done", "Processed"), ("ignored", "Ignored"), ("error", "Error")]
-
 
 
 def parse_qbo_time(value):
@@ -53,6 +53,8 @@ class QboWebhookEvent(models.Model):
     processed_at = fields.Datetime(string="Processed on", readonly=True)
     action_taken = fields.Char(string="Action", readonly=True)
     error = fields.Text(string="Error", readonly=True)
+    detail = fields.Text(string="What Differed", readonly=True,
+                         help="The difference reported on the Odoo record: the same one is never reported twice.")
     qbo_sync_token = fields.Char(string="SyncToken Seen", readonly=True,
                                  help="Version of the entity read when the event was processed.")
     res_model = fields.Char(string="Odoo Model", readonly=True)
@@ -104,3 +106,9 @@ class QboWebhookEvent(models.Model):
             if event["event_key"] not in known:
                 fresh.setdefault(event["event_key"], dict(event, company_id=company.id))
         return self.sudo().create(list(fresh.values()))
+
+    @api.autovacuum
+    def _gc_qbo_webhook_event(self):
+        """Forget events processed or ignored more than ``RETENTION_DAYS`` ago."""
+        limit = fields.Datetime.now() - timedelta(days=RETENTION_DAYS)
+        self.sudo().search([("state", "in", ("done", "ignored")), ("processed_at", "<", limit)]).unlink()

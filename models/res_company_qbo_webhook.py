@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..qbo_client import QboApiError
 
 WEBHOOK_ROUTE = "/quickbooks/webhook"
 
@@ -63,19 +66,21 @@ class ResCompany(models.Model):
 
     # === ACTION METHODS === #
 
-    def action_qbo_open_events(self):
-        """Open the QuickBooks changes of this company."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_qbo_webhook_event")
-        action["domain"] = [("company_id", "=", self.id)]
-        return action
-
     def action_qbo_catch_up(self):
-        """Read what changed in QuickBooks since the last catch-up and apply it now."""
+        """Read what changed in QuickBooks since the last catch-up and apply it now.
+
+        :return: a ``display_notification`` action telling how many changes were applied
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if the company is not connected to QuickBooks
+        Note: self.ensure_one()
+        """
         self.ensure_one()
         self._qbo_check_manager()
-        report = self.env["qbo.cdc.sync"].sudo()._qbo_catch_up(self.sudo())
-        return self._qbo_notification(report, "success")
+        try:
+            message = self.env["qbo.cdc.sync"].sudo()._qbo_catch_up(self.sudo())
+        except QboApiError as error:
+            raise UserError(_("QuickBooks could not be read: %s", error)) from None
+        return self._qbo_notification(message, "success")
 
     # === BUSINESS METHODS === #
 

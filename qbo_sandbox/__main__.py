@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 
+from . import webhooks
 from .demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, seed_demo
 from .server import SandboxServer
 from .state import SandboxState
@@ -49,6 +50,7 @@ def main(argv=None):
     print("Press Ctrl-C to stop.", flush=True)
     # SIGTERM stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    webhooks.for_state(state).start()  # apps registered with a webhook_url get notifications
     server.serve_forever()
     if arguments.state_file:
         state.save(arguments.state_file)

@@ -17,12 +17,17 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 import uuid
+from collections import deque
 
 import requests
 
+_logger = logging.getLogger(__name__)
+
+DELIVERY_LOG_SIZE = 1000
 RETRY_SCHEDULE = (0, 10, 20, 30, 300, 1200, 7200, 14400, 21600)
 FORMATS = ("legacy", "cloudevents")
 CLOUDEVENT_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Merge": "merged",
@@ -75,8 +80,10 @@ class WebhookDispatcher:
         self.duplicates = False
         self.out_of_order = False
         self.poll_interval = 0.05
-        self.deliveries = []  # one dict per POST: url, realm_id, status, body, signature, attempt, seconds
-        self._cursors = {}  # (client_id, realm_id) -> index in the company's history already queued
+        # The last DELIVERY_LOG_SIZE POSTs: url, realm_id, status, body, signature, attempt, seconds.
+        self.deliveries = deque(maxlen=DELIVERY_LOG_SIZE)
+        self.posts = 0  # POSTs made since the start
+        self._cursors = {}  # (client_id, realm_id) -> (Company, index in its history already queued)
         self._queues = {}  # (client_id, realm_id) -> list of pending notifications
         self._send_lock = threading.RLock()
         self._stop = threading.Event()
@@ -112,12 +119,18 @@ class WebhookDispatcher:
 
     def collect(self):
         """Queue the changes made since the last call as notifications (at most ``batch_size`` events each)."""
+        with self._send_lock:
+            self._collect()
+
+    def _collect(self):
         for app, company in self._pairs():
             key = (app["client_id"], company.realm_id)
             with company.lock:
-                start = self._cursors.setdefault(key, len(company.history))
+                known, start = self._cursors.get(key, (None, 0))
+                if known is not company:  # a pair seen for the first time, or a company reset or reloaded
+                    start = len(company.history)
                 changes = company.history[start:]
-                self._cursors[key] = len(company.history)
+                self._cursors[key] = (company, len(company.history))
             if not changes or not self.enabled:
                 continue
             events = [{"event_id": str(uuid.uuid4()), "entity": entity, "id": entity_id, "operation": operation,
@@ -178,6 +191,7 @@ class WebhookDispatcher:
         except requests.RequestException as error:
             status = type(error).__name__
         seconds = time.monotonic() - started
+        self.posts += 1
         self.deliveries.append({"url": app["webhook_url"], "realm_id": realm_id, "status": status, "body": body,
                                 "signature": signature, "attempt": notification["attempt"], "seconds": seconds})
         return status == 200 and seconds <= self.timeout
@@ -187,12 +201,13 @@ class WebhookDispatcher:
 
         :raise TimeoutError: if notifications are still pending after ``timeout`` seconds
         """
-        first = len(self.deliveries)
+        first = self.posts
         limit = time.monotonic() + timeout
         while True:
             next_due = self.step()
             if not self.pending():
-                return self.deliveries[first:]
+                made = self.posts - first
+                return list(self.deliveries)[-made:] if made else []
             if time.monotonic() >= limit:
                 raise TimeoutError(f"{self.pending()} webhook notifications still pending")
             time.sleep(max(0.0, min((next_due or 0) - time.monotonic(), limit - time.monotonic())))
@@ -223,7 +238,11 @@ class WebhookDispatcher:
 
     def _run(self):
         while not self._stop.is_set():
-            next_due = self.step()
+            try:
+                next_due = self.step()
+            except Exception:  # noqa: BLE001 - the delivery thread must outlive one bad notification
+                _logger.exception("sandbox webhooks: delivery step failed")
+                next_due = None
             wait = self.poll_interval
             if next_due is not None:
                 wait = min(wait, max(0.0, next_due - time.monotonic()))

@@ -30,3 +30,5 @@ from . import test_payment_payload
 from . import test_move_export_sandbox
 from . import test_payment_sandbox_cdc
 from . import test_sandbox_webhooks
+from . import test_webhook
+from . import test_cdc_catch_up

@@ -229,14 +229,4 @@ class AccountMove(models.Model):
 
     @api.model
     def _qbo_notification(self, message, notification_type):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("QuickBooks Online"),
-                "message": message,
-                "type": notification_type,
-                "sticky": notification_type in ("warning", "danger"),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self.env["res.company"]._qbo_notification(message, notification_type)

@@ -9,7 +9,8 @@ from odoo.tools import float_compare
 
 from ..qbo_client import QboApiError
 from ..qbo_master_data import SyncSummary, query_literal
-from ..qbo_payload.account_move import PayloadError, cents
+from ..qbo_payload.account_move import PayloadError
+from ..qbo_payload.money import cents
 from ..qbo_payload.hr_expense import purchase_header, purchase_lines
 from .hr_expense import EDITABLE_STATES
 from .qbo_expense_sync import CATEGORY_ENTITY, PROJECT_ENTITY, ExpenseRun

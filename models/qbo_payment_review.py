@@ -3,7 +3,8 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..qbo_payload.account_payment import CREDIT_DOCUMENTS, changes, query_datetime, snapshot, to_decimal
+from ..qbo_payload.account_payment import CREDIT_DOCUMENTS, changes, query_datetime, snapshot
+from ..qbo_payload.money import to_decimal
 from .qbo_payment_sync import DOCUMENT_MOVE_TYPES
 
 ACTIVITY_TYPE = "quickbooks_connector.mail_activity_type_qbo_payment_change"

@@ -436,7 +436,7 @@ class ResCompany(models.Model):
                 "title": _("QuickBooks Online"),
                 "message": message,
                 "type": notification_type,
-                "sticky": False,
+                "sticky": notification_type in ("warning", "danger"),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

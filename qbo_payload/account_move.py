@@ -9,7 +9,8 @@ rounding (on a global subtotal for US sales tax, per rate elsewhere) cannot move
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from .money import cents, json_number, to_decimal
+
 HUNDRED = Decimal(100)
 
 ENTITY_BY_MOVE_TYPE = {
@@ -38,25 +39,6 @@ class PayloadError(ValueError):
 
 
 # === SMALL HELPERS === #
-
-def to_decimal(value):
-    """Return ``value`` (float, int, str, Decimal or None) as a ``Decimal`` (None is 0)."""
-    if value is None or value == "":
-        return Decimal(0)
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))
-
-
-def cents(value):
-    """Round half-up to the cent."""
-    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _number(value):
-    """A ``Decimal`` as a JSON number (its shortest float representation is the decimal itself)."""
-    number = float(value)
-    return int(number) if number == int(number) and abs(number) < 1e15 else number
 
 
 def _ref(qbo_id):
@@ -174,7 +156,7 @@ def _currency_values(move, settings):
     rate = to_decimal(move.get("exchange_rate"))
     if rate <= 0:
         raise PayloadError(f"no exchange rate from {currency} to {home}")
-    return {"CurrencyRef": _ref(currency), "ExchangeRate": _number(rate.quantize(Decimal("1e-10")).normalize())}
+    return {"CurrencyRef": _ref(currency), "ExchangeRate": json_number(rate.quantize(Decimal("1e-10")).normalize())}
 
 
 def _memo_values(payload, move, sales):
@@ -237,8 +219,8 @@ def _sales_lines(move, settings, entity):
         elif settings.get("sales_tax") and taxed:
             detail["TaxCodeRef"] = _ref(_non_us_code(line, codes, settings))
             if inclusive:
-                detail["TaxInclusiveAmt"] = _number(cents(line["total"]))
-        line_json = {"DetailType": "SalesItemLineDetail", "Amount": _number(amount),
+                detail["TaxInclusiveAmt"] = json_number(cents(line["total"]))
+        line_json = {"DetailType": "SalesItemLineDetail", "Amount": json_number(amount),
                      "SalesItemLineDetail": detail}
         if description:
             line_json["Description"] = description
@@ -252,9 +234,9 @@ def _sales_lines(move, settings, entity):
             code = max(sorted(code_weight), key=lambda key: code_weight[key])
             tax_detail = {"TxnTaxCodeRef": _ref(code)}
         if amount_tax:
-            tax_detail = dict(tax_detail or {}, TotalTax=_number(amount_tax))
+            tax_detail = dict(tax_detail or {}, TotalTax=json_number(amount_tax))
     elif settings.get("sales_tax") and amount_tax:
-        tax_detail = {"TotalTax": _number(amount_tax)}
+        tax_detail = {"TotalTax": json_number(amount_tax)}
     global_calc = None
     if not us and settings.get("sales_tax"):
         global_calc = "TaxInclusive" if inclusive else "TaxExcluded" if taxed else "NotApplicable"
@@ -267,7 +249,7 @@ def _discount_line(negatives):
     """One transaction discount line for an invoice's negative lines (QuickBooks refuses them)."""
     total = -sum((amount for _line, amount in negatives), Decimal(0))
     names = ", ".join(filter(None, ((line.get("description") or "").split("\n")[0] for line, _amount in negatives)))
-    line = {"DetailType": "DiscountLineDetail", "Amount": _number(total),
+    line = {"DetailType": "DiscountLineDetail", "Amount": json_number(total),
             "DiscountLineDetail": {"PercentBased": False}}
     if names:
         line["Description"] = names[:DESCRIPTION_MAX]
@@ -302,8 +284,8 @@ def _quantity_values(detail, line, amount):
     price = unit_price(amount, quantity, None if line.get("price_include") or line.get("discount")
                        else to_decimal(line.get("price_unit")))
     if price is not None:
-        detail["Qty"] = _number(quantity)
-        detail["UnitPrice"] = _number(price)
+        detail["Qty"] = json_number(quantity)
+        detail["UnitPrice"] = json_number(price)
 
 
 def _expense_lines(move, settings):
@@ -331,7 +313,7 @@ def _expense_lines(move, settings):
         if not us and settings.get("sales_tax") and taxed:
             codes, _line_codes_ = _line_codes(line, settings)
             detail["TaxCodeRef"] = _ref(_non_us_code(line, codes, settings))
-        line_json = {"DetailType": detail_type, "Amount": _number(amount), detail_type: detail}
+        line_json = {"DetailType": detail_type, "Amount": json_number(amount), detail_type: detail}
         if description:
             line_json["Description"] = description
         lines.append(line_json)
@@ -343,7 +325,7 @@ def _expense_lines(move, settings):
                 continue
             if not tax_line.get("account_qbo_id"):
                 raise PayloadError(f"the tax {tax_line.get('description') or '?'} has no QuickBooks account")
-            lines.append({"DetailType": "AccountBasedExpenseLineDetail", "Amount": _number(amount),
+            lines.append({"DetailType": "AccountBasedExpenseLineDetail", "Amount": json_number(amount),
                           "Description": (tax_line.get("description") or "")[:DESCRIPTION_MAX],
                           "AccountBasedExpenseLineDetail": {"AccountRef": _ref(tax_line["account_qbo_id"])}})
         return lines, None, None
@@ -351,7 +333,7 @@ def _expense_lines(move, settings):
         raise PayloadError("QuickBooks cannot record a negative tax total")
     if not settings.get("sales_tax"):
         return lines, None, None
-    tax_detail = {"TotalTax": _number(amount_tax)} if amount_tax else None
+    tax_detail = {"TotalTax": json_number(amount_tax)} if amount_tax else None
     return lines, tax_detail, "TaxExcluded" if taxed else "NotApplicable"
 
 

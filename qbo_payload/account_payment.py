@@ -7,9 +7,10 @@ of a payment registered in Odoo. Sources: shared/qbo_api.md sections 6.3 and 6.4
 """
 import re
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from .money import cents, json_number, to_decimal
+
 PAYMENT_ENTITIES = ("Payment", "BillPayment")
 PARTY_FIELDS = {"Payment": "CustomerRef", "BillPayment": "VendorRef"}
 # The documents a payment line settles: those it pays, and the credits it uses.
@@ -28,25 +29,6 @@ class PaymentPayloadError(ValueError):
 
 
 # === SMALL HELPERS === #
-
-def to_decimal(value):
-    """Return ``value`` (float, int, str, Decimal or None) as a ``Decimal`` (None and "" are 0)."""
-    if value is None or value == "":
-        return Decimal(0)
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))
-
-
-def cents(value):
-    """Round half-up to the cent."""
-    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _number(value):
-    """A ``Decimal`` as a JSON number (its shortest float representation is the decimal itself)."""
-    number = float(value)
-    return int(number) if number == int(number) else number
 
 
 def _ref_value(ref):
@@ -197,10 +179,10 @@ def build_payment_payload(values):
         amount = cents(item["amount"])
         if amount <= 0:
             raise PaymentPayloadError(f"the amount applied to {item['type']} {item['id']} must be positive")
-        lines.append({"Amount": _number(amount), "LinkedTxn": [{"TxnId": str(item["id"]), "TxnType": item["type"]}]})
+        lines.append({"Amount": json_number(amount), "LinkedTxn": [{"TxnId": str(item["id"]), "TxnType": item["type"]}]})
     payload = {
         PARTY_FIELDS[entity]: {"value": str(values["party_id"])},
-        "TotalAmt": _number(total),
+        "TotalAmt": json_number(total),
         "TxnDate": values["date"],
         "Line": lines,
     }
@@ -208,7 +190,7 @@ def build_payment_payload(values):
         if not values.get("rate"):
             raise PaymentPayloadError(f"a payment in {values['currency']} needs an exchange rate")
         payload["CurrencyRef"] = {"value": values["currency"]}
-        payload["ExchangeRate"] = _number(values["rate"])
+        payload["ExchangeRate"] = json_number(values["rate"])
     account = {"value": str(values["account_id"])}
     if entity == "Payment":
         payload["DepositToAccountRef"] = account

@@ -11,7 +11,8 @@ Odoo expense carrying its share of the purchase's tax; the expenses of a purchas
 """
 from decimal import Decimal
 
-from .account_move import PayloadError, build_move_payload, cents, to_decimal
+from .account_move import PayloadError, build_move_payload
+from .money import cents, to_decimal
 
 PAYMENT_TYPES = ("Cash", "Check", "CreditCard")
 EXPENSE_DETAILS = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")

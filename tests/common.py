@@ -1,7 +1,9 @@
+from contextlib import closing, contextmanager
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
+from odoo.sql_db import db_connect
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -13,6 +15,61 @@ from ..qbo_sandbox.testing import SandboxTestMixin
 def query_params(url):
     """Return the query-string values of ``url`` as a dict of single values."""
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+class QboCommittedConnectionMixin(SandboxTestMixin):
+    """For tests on real, separate database connections (``TransactionCase``): the main company is
+    connected to a sandbox company with data committed for the test, and put back after it.
+
+    ``SAVED_FIELDS`` lists the company fields a test class may change; extend it in subclasses.
+    """
+
+    SAVED_FIELDS = [
+        "qbo_client_id", "qbo_client_secret", "qbo_environment", "qbo_discovery_url", "qbo_api_url",
+        "qbo_realm_id", "qbo_company_name", "qbo_connected_at",
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_qbo_sandbox()
+        cls.qbo_company = cls.create_sandbox_company("Sandbox Company_US_1")
+        cls.realm_id = cls.qbo_company.realm_id
+
+    def setUp(self):
+        super().setUp()
+        self.assertFalse(self.registry.in_test_mode(), "this test needs real database connections")
+        self.dbname = self.env.cr.dbname
+        self.company_id = self.env.ref("base.main_company").id
+        with self.real_env() as env:
+            company = env["res.company"].browse(self.company_id)
+            saved = company.read(self.SAVED_FIELDS, load=None)[0]
+            self.addCleanup(self.restore_company, saved)
+            company.write(dict(self.committed_company_values(),
+                               qbo_client_id=self.SANDBOX_CLIENT_ID, qbo_client_secret=self.SANDBOX_CLIENT_SECRET,
+                               qbo_environment="custom", qbo_discovery_url=self.sandbox_server.discovery_url))
+            self.register_sandbox_app(redirect_uris=[company.qbo_redirect_uri])
+            admin = env.ref("base.user_admin")
+            answer = self.sandbox_consent(company.with_user(admin).action_qbo_connect()["url"], self.realm_id)
+            params = query_params(answer.headers["Location"])
+            env["res.company"].with_user(admin)._qbo_oauth_callback(
+                params["state"], code=params["code"], realm_id=params["realmId"])
+
+    def committed_company_values(self):
+        """Other company values the test class sets before connecting."""
+        return {}
+
+    @contextmanager
+    def real_env(self):
+        """A superuser environment on a new real connection, committed when the block ends."""
+        with closing(db_connect(self.dbname).cursor()) as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+            cr.commit()
+
+    def restore_company(self, saved):
+        with self.real_env() as env:
+            env["qbo.token"].search([("company_id", "=", self.company_id)]).unlink()
+            env["res.company"].browse(self.company_id).write({key: saved[key] for key in self.SAVED_FIELDS})
 
 
 class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):

@@ -1,6 +1,6 @@
 import threading
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
@@ -9,63 +9,18 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 
 from ..qbo_client import QboAuthClient
-from ..qbo_sandbox.testing import SandboxTestMixin
-from .common import query_params
+from .common import QboCommittedConnectionMixin
 
-SAVED_FIELDS = [
-    "qbo_client_id", "qbo_client_secret", "qbo_environment", "qbo_discovery_url", "qbo_api_url",
-    "qbo_realm_id", "qbo_company_name", "qbo_connected_at",
-]
 REFRESH_DELAY = 0.5
 
 
 @tagged("post_install", "-at_install")
-class TestConnectionConcurrency(SandboxTestMixin, TransactionCase):
+class TestConnectionConcurrency(QboCommittedConnectionMixin, TransactionCase):
     """Refreshes on real, separate database connections, on data committed for the test and removed after.
 
     The sandbox rotates the refresh token on every refresh and kills the old one at once, so a
     refresh token spent twice would end in invalid_grant.
     """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_qbo_sandbox()
-        cls.realm_id = cls.create_sandbox_company("Sandbox Company_US_1").realm_id
-
-    def setUp(self):
-        super().setUp()
-        self.assertFalse(self.registry.in_test_mode(), "this test needs real database connections")
-        self.dbname = self.env.cr.dbname
-        self.company_id = self.env.ref("base.main_company").id
-        with self.real_env() as env:
-            company = env["res.company"].browse(self.company_id)
-            saved = company.read(SAVED_FIELDS, load=None)[0]
-            self.addCleanup(self.restore_company, saved)
-            company.write({
-                "qbo_client_id": self.SANDBOX_CLIENT_ID,
-                "qbo_client_secret": self.SANDBOX_CLIENT_SECRET,
-                "qbo_environment": "custom",
-                "qbo_discovery_url": self.sandbox_server.discovery_url,
-            })
-            self.register_sandbox_app(redirect_uris=[company.qbo_redirect_uri])
-            admin = env.ref("base.user_admin")
-            answer = self.sandbox_consent(company.with_user(admin).action_qbo_connect()["url"], self.realm_id)
-            params = query_params(answer.headers["Location"])
-            env["res.company"].with_user(admin)._qbo_oauth_callback(
-                params["state"], code=params["code"], realm_id=params["realmId"])
-
-    @contextmanager
-    def real_env(self):
-        """A superuser environment on a new real connection, committed when the block ends."""
-        with closing(db_connect(self.dbname).cursor()) as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {})
-            cr.commit()
-
-    def restore_company(self, saved):
-        with self.real_env() as env:
-            env["qbo.token"].search([("company_id", "=", self.company_id)]).unlink()
-            env["res.company"].browse(self.company_id).write({key: saved[key] for key in SAVED_FIELDS})
 
     def stored_token(self):
         with self.real_env() as env:

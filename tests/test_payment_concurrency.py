@@ -1,69 +1,33 @@
 import threading
 import time
-from contextlib import closing, contextmanager
 from unittest.mock import patch
 
 import psycopg2.errors
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import Command
 from odoo.modules.registry import DummyRLock, Registry
-from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from ..qbo_sandbox.testing import SandboxTestMixin
-from .common import query_params
+from .common import QboCommittedConnectionMixin
 
-SAVED_FIELDS = [
-    "qbo_client_id", "qbo_client_secret", "qbo_environment", "qbo_discovery_url", "qbo_api_url",
-    "qbo_realm_id", "qbo_company_name", "qbo_connected_at", "qbo_payment_cursor", "qbo_bill_payment_cursor",
-    "qbo_payment_retry",
-]
 IMPORT_DELAY = 0.5
 
 
 @tagged("post_install", "-at_install")
-class TestPaymentConcurrency(SandboxTestMixin, TransactionCase):
+class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
     """Two runs of the payment sync at once, on real, separate database connections, on data
     committed for the test and removed after: each QuickBooks payment is imported exactly once."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_qbo_sandbox()
-        cls.qbo_company = cls.create_sandbox_company("Sandbox Company_US_1")
+    SAVED_FIELDS = QboCommittedConnectionMixin.SAVED_FIELDS + [
+        "qbo_payment_cursor", "qbo_bill_payment_cursor", "qbo_payment_retry"]
 
     def setUp(self):
         super().setUp()
-        self.assertFalse(self.registry.in_test_mode(), "this test needs real database connections")
-        self.dbname = self.env.cr.dbname
-        self.company_id = self.env.ref("base.main_company").id
-        with self.real_env() as env:
-            company = env["res.company"].browse(self.company_id)
-            saved = company.read(SAVED_FIELDS, load=None)[0]
-            self.addCleanup(self.restore_company, saved)
-            company.write({
-                "qbo_client_id": self.SANDBOX_CLIENT_ID,
-                "qbo_client_secret": self.SANDBOX_CLIENT_SECRET,
-                "qbo_environment": "custom",
-                "qbo_discovery_url": self.sandbox_server.discovery_url,
-                "qbo_payment_cursor": False,
-            })
-            self.register_sandbox_app(redirect_uris=[company.qbo_redirect_uri])
-            admin = env.ref("base.user_admin")
-            answer = self.sandbox_consent(company.with_user(admin).action_qbo_connect()["url"],
-                                          self.qbo_company.realm_id)
-            params = query_params(answer.headers["Location"])
-            env["res.company"].with_user(admin)._qbo_oauth_callback(
-                params["state"], code=params["code"], realm_id=params["realmId"])
         self.qbo_payment_id = self.invoice_paid_in_quickbooks()
 
-    @contextmanager
-    def real_env(self):
-        """A superuser environment on a new real connection, committed when the block ends."""
-        with closing(db_connect(self.dbname).cursor()) as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {})
-            cr.commit()
+    def committed_company_values(self):
+        return {"qbo_payment_cursor": False}
 
     def invoice_paid_in_quickbooks(self):
         """A posted Odoo invoice whose QuickBooks copy a customer paid in QuickBooks; return the payment id."""
@@ -102,11 +66,6 @@ class TestPaymentConcurrency(SandboxTestMixin, TransactionCase):
             invoice.button_draft()
             invoice.unlink()
             env["res.partner"].browse(partner_id).unlink()
-
-    def restore_company(self, saved):
-        with self.real_env() as env:
-            env["qbo.token"].search([("company_id", "=", self.company_id)]).unlink()
-            env["res.company"].browse(self.company_id).write({key: saved[key] for key in SAVED_FIELDS})
 
     def run_concurrently(self):
         """Run the payment sync of the company in two workers started together.

@@ -319,22 +319,28 @@ class QboMasterDataSync(models.AbstractModel):
     @api.model
     def _qbo_product_accounts(self, company, products, summary, client):
         """Return ``{product_id: (income_qbo_id, expense_qbo_id)}``: the products' own accounts when
-        linked, else the company's default accounts (linked or created when needed)."""
+        linked, else the company's default accounts, else the products' own accounts matched or
+        created in QuickBooks (never duplicated)."""
         product_accounts = {product.id: product.with_company(company)._get_product_accounts() for product in products}
+        defaults = {"income": company.qbo_default_income_account_id,
+                    "expense": company.qbo_default_expense_account_id}
         own = self.env["account.account"].union(
             *(accounts["income"] | accounts["expense"] for accounts in product_accounts.values()))
         linked = self.env["qbo.mapping"]._qbo_ids_for(own, "Account", company)
-        defaults = company.qbo_default_income_account_id | company.qbo_default_expense_account_id
-        missing_default = any(
-            accounts["income"].id not in linked or accounts["expense"].id not in linked
-            for accounts in product_accounts.values())
-        if defaults and missing_default:
-            linked.update(self._qbo_export(company, "account", defaults, summary, client))
-        income_default = linked.get(company.qbo_default_income_account_id.id)
-        expense_default = linked.get(company.qbo_default_expense_account_id.id)
+        needed = self.env["account.account"]
+        for product in products:
+            accounts = product_accounts[product.id]
+            # QuickBooks items carry an expense account only when they are purchased too.
+            for role in ("income", "expense") if product.purchase_ok else ("income",):
+                if accounts[role] and accounts[role].id not in linked:
+                    needed |= defaults[role] or accounts[role]
+        if needed:
+            linked.update(self._qbo_export(company, "account", needed, summary, client))
+
+        def qbo_id(accounts, role):
+            return linked.get(accounts[role].id) or linked.get(defaults[role].id)
         return {
-            product_id: (linked.get(accounts["income"].id) or income_default,
-                         linked.get(accounts["expense"].id) or expense_default)
+            product_id: (qbo_id(accounts, "income"), qbo_id(accounts, "expense"))
             for product_id, accounts in product_accounts.items()
         }
 

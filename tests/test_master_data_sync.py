@@ -111,11 +111,21 @@ class TestMasterDataSync(QboMappingCommon):
         self.assertEqual(service_item["IncomeAccountRef"]["value"], default_qbo[0]["Id"])
         self.assertEqual(result[gadget.id], existing_item["Id"], "same SKU links the existing item")
 
+        # Without a default, a product's own unlinked account is created in QuickBooks on the way, once.
         self.company.qbo_default_income_account_id = False
         lonely = self.env["product.product"].create({"name": "Lonely", "type": "service",
                                                      "property_account_income_id": other_income.id})
-        with self.assertRaisesRegex(UserError, "income account"):
-            self.sync()._qbo_resolve_product(self.company, lonely)
+        lonelier = self.env["product.product"].create({"name": "Lonelier", "type": "service",
+                                                       "property_account_income_id": other_income.id})
+        result = self.sync()._qbo_resolve_product(self.company, lonely | lonelier)
+        own_qbo = self.qbo_records("Account", Name="Unlinked Income")
+        self.assertEqual(len(own_qbo), 1, "the product's own income account is created in QuickBooks once")
+        self.assertEqual((own_qbo[0]["AcctNum"], own_qbo[0]["AccountType"]), ("499200", "Income"))
+        for item_id in (result[lonely.id], result[lonelier.id]):
+            self.assertEqual(self.qbo_sandbox_company.get("Item", item_id)["IncomeAccountRef"]["value"],
+                             own_qbo[0]["Id"])
+        self.assertEqual(self.env["qbo.mapping"]._qbo_ids_for(other_income, "Account", self.company),
+                         {other_income.id: own_qbo[0]["Id"]})
 
     def test_import_items_accounts_terms_employees(self):
         """Items, accounts, terms and employees imported from QuickBooks become Odoo records."""

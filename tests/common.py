@@ -1,8 +1,11 @@
+import threading
 from contextlib import closing, contextmanager
 from datetime import timedelta
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import db_connect
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -71,6 +74,20 @@ class QboCommittedConnectionMixin(SandboxTestMixin):
             env["qbo.token"].search([("company_id", "=", self.company_id)]).unlink()
             env["res.company"].browse(self.company_id).write({key: saved[key] for key in self.SAVED_FIELDS})
 
+    def run_workers(self, worker, count=2):
+        """Run ``worker(index)`` in ``count`` threads at once and wait for them all.
+
+        The test runner holds the registry lock for the whole run; Odoo's own test mode swaps it for
+        a dummy so that server threads can reach the registry: the workers get the same.
+        """
+        with patch.object(Registry, "_lock", DummyRLock()):
+            threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        self.assertFalse(any(thread.is_alive() for thread in threads), "a worker is stuck")
+
 
 class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
     """A local QuickBooks sandbox with an app and a QBO company, and ``cls.company`` connected to it.
@@ -81,12 +98,16 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
     ``cls.qbo_manager`` (Accounting Manager, hence QuickBooks Manager), ``cls.invoice_user``
     (Invoicing only) and ``cls.project_manager`` (when ``project`` is installed, else None).
 
+    ``sandbox_company`` gives the options of the QuickBooks company (``name``, ``country``,
+    ``home_currency``, preferences) when a class needs another one than the US default.
+
     The sandbox is not rolled back with the test transaction: a test that spends the refresh token
     (refresh, revoke, invalid_grant) first calls ``self.qbo_connect(self.company)`` for a grant of
     its own, and ``advance_sandbox_clock`` puts the clock back after the test.
     """
 
     qbo_connect_company = True
+    sandbox_company = {"name": "Sandbox Company_US_1"}
 
     @classmethod
     def setUpClass(cls):
@@ -100,7 +121,7 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
             "qbo_discovery_url": cls.sandbox_server.discovery_url,
         })
         cls.register_sandbox_app(redirect_uris=[cls.company.qbo_redirect_uri])
-        cls.qbo_sandbox_company = cls.create_sandbox_company("Sandbox Company_US_1")
+        cls.qbo_sandbox_company = cls.create_sandbox_company(**cls.sandbox_company)
         cls.realm_id = cls.qbo_sandbox_company.realm_id
 
         cls.admin_user = cls._qbo_new_user(

@@ -4,7 +4,6 @@ from contextlib import closing
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 
@@ -61,15 +60,8 @@ class TestConnectionConcurrency(QboCommittedConnectionMixin, TransactionCase):
             except Exception as error:  # noqa: BLE001 - reported by the main thread
                 errors.append(error)
 
-        # The test runner holds the registry lock for the whole run; Odoo's own test mode swaps it for a
-        # dummy so that server threads can reach the registry. Do the same for these two workers.
-        with patch.object(QboAuthClient, "refresh", slow_refresh), patch.object(Registry, "_lock", DummyRLock()):
-            threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        self.assertFalse(any(thread.is_alive() for thread in threads), "a worker is stuck")
+        with patch.object(QboAuthClient, "refresh", slow_refresh):
+            self.run_workers(worker)
         self.assertFalse(errors, errors)
         self.assertEqual(len(refresh_calls), 1, "the refresh token was spent once")
         self.assertEqual(refresh_calls[0], before["refresh_token"])

@@ -226,7 +226,6 @@ class TestExpenseExport(QboExpenseExportCommon):
 class TestExpenseTaxNonUS(QboExpenseExportCommon):
     """A UK QuickBooks company (books in USD): VAT on expenses both ways, to the cent."""
 
-    qbo_connect_company = False
     sandbox_company = {"name": "Sandbox Company_GB_1", "country": "GB", "home_currency": "USD"}
 
     @classmethod

@@ -12,16 +12,10 @@ class QboExpenseCommon(QboTestCommon):
     """A connected company, employees, a QuickBooks customer with a project, and helpers to enter
     expenses in QuickBooks and to report and approve them in Odoo."""
 
-    # Options of another QuickBooks company to connect instead of the US one (with qbo_connect_company False).
-    sandbox_company = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if cls.sandbox_company:
-            cls.qbo_sandbox_company = cls.create_sandbox_company(**cls.sandbox_company)
-            cls.realm_id = cls.qbo_sandbox_company.realm_id
-            cls.qbo_connect(cls.company)
         cls.client = cls.company._qbo_get_client()
         # The accounting manager approves expenses (Odoo's rule) and runs the QuickBooks actions.
         cls.qbo_manager.groups_id += cls.env.ref("hr_expense.group_hr_expense_manager")

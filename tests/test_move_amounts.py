@@ -151,7 +151,6 @@ class TestMoveAmountsUS(AmountCasesMixin, QboMoveExportCommon):
 class TestMoveAmountsNonUS(AmountCasesMixin, QboMoveExportCommon):
     """Non-US model (a UK company keeping its books in USD): a tax code on each line, tax excluded or included."""
 
-    qbo_connect_company = False
     sandbox_company = {"name": "Sandbox Company_GB_1", "country": "GB", "home_currency": "USD"}
     sandbox_options = {}
 

@@ -16,16 +16,10 @@ class QboMoveExportCommon(QboTestCommon):
     its sales taxes mapped to the sandbox's tax codes; helpers to make documents and look into QuickBooks."""
 
     sandbox_options = {"multicurrency": True}
-    # Options of another QuickBooks company to connect instead of the US one (with qbo_connect_company False).
-    sandbox_company = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if cls.sandbox_company:
-            cls.qbo_sandbox_company = cls.create_sandbox_company(**cls.sandbox_company)
-            cls.realm_id = cls.qbo_sandbox_company.realm_id
-            cls.qbo_connect(cls.company)
         cls.qbo_sandbox_company.configure(**cls.sandbox_options)
         cls.service = cls.env["product.product"].create({"name": "QBO Services", "type": "service",
                                                          "list_price": 100.0})

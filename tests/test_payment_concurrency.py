@@ -5,7 +5,6 @@ from unittest.mock import patch
 import psycopg2.errors
 
 from odoo import Command
-from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -92,14 +91,8 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
             except Exception as error:  # noqa: BLE001 - reported by the main thread
                 errors.append(error)
 
-        # The test runner holds the registry lock; Odoo's own test mode swaps it for a dummy, as here.
-        with patch.object(sync_model, "_qbo_import", slow_import), patch.object(Registry, "_lock", DummyRLock()):
-            threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        self.assertFalse(any(thread.is_alive() for thread in threads), "a worker is stuck")
+        with patch.object(sync_model, "_qbo_import", slow_import):
+            self.run_workers(worker)
         return sorted(reports.values()), errors
 
     def imported_payments(self):

@@ -6,9 +6,8 @@
 source "$(dirname "$0")/common.sh"
 ensure_all
 DB="${QBO_BENCH_DB:-quickbooks_bench}"
-if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then mode=(--update=quickbooks_connector); else mode=(--init=quickbooks_connector); fi
 echo "Preparing the bench database $DB ..."
-"$PY" "$ODOO_SRC/odoo-bin" --addons-path="$(odoo_addons_path)" --database="$DB" "${mode[@]}" --without-demo=all \
+"$PY" "$ODOO_SRC/odoo-bin" --addons-path="$(odoo_addons_path)" --database="$DB" "$(addon_mode "$DB")" --without-demo=all \
     --stop-after-init --log-level=warn --max-cron-threads=0
 cd "$ROOT"
 QBO_BENCH_DB="$DB" exec "$PY" "$ROOT/scripts/bench_export.py" "$@"

@@ -66,6 +66,21 @@ ensure_addons_link() {
     ln -sfn "$ROOT" "$ADDONS_DIR/quickbooks_connector"
 }
 
+# A free TCP port on 127.0.0.1.
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Whether the PostgreSQL database $1 exists.
+db_exists() {
+    psql -lqt | cut -d'|' -f1 | grep -qw "$1"
+}
+
+# --init on a new database, --update on an existing one: the mode to install the addon in $1.
+addon_mode() {
+    if db_exists "$1"; then echo "--update=quickbooks_connector"; else echo "--init=quickbooks_connector"; fi
+}
+
 odoo_addons_path() {
     echo "$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ADDONS_DIR"
 }

@@ -7,11 +7,10 @@ source "$(dirname "$0")/common.sh"
 ensure_all
 DB="${1:?usage: scripts/dev_test.sh DBNAME [TEST_TAGS]}"
 TAGS="${2:-/quickbooks_connector}"
-HTTP_PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then mode=(--update=quickbooks_connector); else mode=(--init=quickbooks_connector); fi
+HTTP_PORT="$(free_port)"
 LOG="$(mktemp -t qbo_dev.XXXXXX.log)"
 set +e
-"$PY" "$ODOO_SRC/odoo-bin" --addons-path="$(odoo_addons_path)" --database="$DB" "${mode[@]}" \
+"$PY" "$ODOO_SRC/odoo-bin" --addons-path="$(odoo_addons_path)" --database="$DB" "$(addon_mode "$DB")" \
     --without-demo=all --test-enable --test-tags="$TAGS" --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
     --max-cron-threads=0 --log-level=info --stop-after-init > "$LOG" 2>&1
 status=$?

@@ -24,7 +24,7 @@ addon_hash="$(cd "$ROOT" && find . \( -path ./.venv -o -path ./.git -o -path ./.
     -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.sql' \) -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 hash_file="$RUN_DIR/$DB.addon.sha"
-if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+if ! db_exists "$DB"; then
     echo "Creating the demo database $DB with the connector and demo data (once; a few minutes)..."
     "${odoo_cmd[@]}" --init=quickbooks_connector --stop-after-init --log-level=warn
     echo "$addon_hash" > "$hash_file"

@@ -6,7 +6,7 @@ ensure_all
 
 DB="qbo_test_$(date +%s)_$$"
 LOG="$(mktemp -t qbo_test.XXXXXX.log)"
-HTTP_PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+HTTP_PORT="$(free_port)"
 TEST_TAGS="${QBO_TEST_TAGS:-/quickbooks_connector}"
 
 cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -f "$LOG"; }

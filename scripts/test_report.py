@@ -1,8 +1,9 @@
 """Read an Odoo test log and print the closing line "N passed, M failed".
 
 Failures are the failed and erroring tests Odoo reports, plus one for each of: an install that did
-not finish, an uninstall that leaves something behind, a skipped test (a skipped test is a defect here), a warning logged by the addon while it
-installs, and an error logged outside any test.
+not finish, an uninstall that leaves something behind (with the "uninstall" check), skipped tests
+(a skipped test is a defect here), warnings logged by the addon outside its tests, and an Odoo exit
+status that is not 0 while no test failed.
 """
 import re
 import sys
@@ -10,7 +11,6 @@ import sys
 REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 SKIPPED = re.compile(r"INFO \S+ odoo\.addons\.quickbooks_connector\.\S+: skipped ")
 ADDON_WARNING = re.compile(r" WARNING \S+ odoo\.addons\.quickbooks_connector[.:]")
-RUNNING_TESTS = re.compile(r"odoo\.(modules\.module|tests\.\w+): (Starting|running) ", re.I)
 
 
 def main(log_path, odoo_status, db_name, checks=""):

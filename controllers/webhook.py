@@ -9,7 +9,7 @@ import psycopg2
 from odoo import http
 from odoo.http import request
 
-from ..models.qbo_webhook_event import FOLLOWED_ENTITIES, OPERATIONS, parse_qbo_time
+from ..models.qbo_webhook_event import OPERATIONS, WEBHOOK_ENTITIES, parse_qbo_time
 from ..models.res_company_qbo_webhook import WEBHOOK_ROUTE
 
 _logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def _digest(*parts):
 
 
 def _entity_name(name):
-    known = {entity.lower(): entity for entity in FOLLOWED_ENTITIES}
+    known = {entity.lower(): entity for entity in WEBHOOK_ENTITIES}
     return known.get(str(name or "").lower(), str(name or ""))
 
 
@@ -67,7 +67,7 @@ def parse_notification(payload):
                 "qbo_id": str(event.get("intuitentityid") or ""), "operation": CLOUDEVENT_OPERATIONS.get(verb),
                 "deleted_id": False, "event_time": parse_qbo_time(event.get("time")), "event_key": f"ce:{key}",
             })
-    return {realm_id: [event for event in realm_events if event["qbo_entity"] in FOLLOWED_ENTITIES
+    return {realm_id: [event for event in realm_events if event["qbo_entity"] in WEBHOOK_ENTITIES
                        and event["operation"] in dict(OPERATIONS) and event["qbo_id"]]
             for realm_id, realm_events in events.items()}
 

@@ -1,5 +1,6 @@
 from . import qbo_token
 from . import res_company
+from . import res_company_qbo_preferences
 from . import res_config_settings
 from . import qbo_mapping
 from . import qbo_mapping_line

@@ -88,12 +88,15 @@ class QboEventProcessor(models.AbstractModel):
                 purchases |= group
                 continue
             try:
-                if entity not in prefetched:
-                    prefetched[entity] = self._qbo_read_many(
-                        client, entity, [key[1] for key in groups if key[0] == entity])
-                with self.env.cr.savepoint():
-                    doc = prefetched[entity].get(qbo_id) or self._qbo_read(client, entity, qbo_id)
-                    outcome = self._qbo_apply(company, client, entity, qbo_id, doc, group)
+                if entity == "Preferences":
+                    outcome = self._qbo_apply_preferences(company, client)
+                else:
+                    if entity not in prefetched:
+                        prefetched[entity] = self._qbo_read_many(
+                            client, entity, [key[1] for key in groups if key[0] == entity])
+                    with self.env.cr.savepoint():
+                        doc = prefetched[entity].get(qbo_id) or self._qbo_read(client, entity, qbo_id)
+                        outcome = self._qbo_apply(company, client, entity, qbo_id, doc, group)
             except QboApiError as error:
                 if error.retryable:
                     # QuickBooks is throttling or down: this and the following events wait for a later run.
@@ -314,6 +317,12 @@ class QboEventProcessor(models.AbstractModel):
                        "last_sync_date": fields.Datetime.now()})
         record = self.env[mapping.res_model].sudo().browse(mapping.res_id).exists()
         return {"record": record, "qbo_sync_token": doc["SyncToken"], "action_taken": _("Mapping refreshed")}
+
+    @api.model
+    def _qbo_apply_preferences(self, company, client):
+        """Read the QuickBooks company's settings again: exports depend on them."""
+        company.sudo().write(company._qbo_read_company(client))
+        return {"action_taken": _("QuickBooks company settings read again")}
 
     @api.model
     def _qbo_pull_purchases(self, company):

@@ -31,16 +31,13 @@ from ..qbo_payload.account_move import (
 _logger = logging.getLogger(__name__)
 
 STALE_OBJECT = "5010"
-CRON_BATCH_SIZE = 300
+CRON_BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
 # Minutes before the next automatic attempt after a temporary failure (by attempt number).
 RETRY_DELAYS = (1, 5, 15, 60)
 # Requests sent at once by a bulk export: Intuit serves 10 at a time per app and realm, and answers
 # a 429 beyond (retried after a pause by the client).
 PARALLEL_REQUESTS = 10
-# Seconds the QuickBooks company settings read for an export are reused (see _qbo_settings).
-SETTINGS_TTL = 300
-_SETTINGS_CACHE = {}
 PAYMENT_LINK_TYPES = ("Payment", "ReceivePayment", "BillPaymentCheck", "BillPaymentCreditCard", "BillPayment")
 PREVIEW_PLACEHOLDER = "<new {entity}: {name}>"  # what the preview shows for records not in QuickBooks yet
 
@@ -126,6 +123,7 @@ class ExportRun:
         self.settings = None
         self.logs = []
         self.notes = {}  # move id -> Markup
+        self.values = {}  # move id -> QuickBooks bookkeeping values to write
         self.retry_at = None  # when the export cron should try the temporary failures again
 
 
@@ -275,34 +273,8 @@ class QboMoveExport(models.AbstractModel):
 
     @api.model
     def _qbo_settings(self, run):
-        """Read what the payloads depend on from QuickBooks (company country and preferences).
-
-        Kept ``SETTINGS_TTL`` seconds per company and realm in this process: a bulk export runs the
-        cron many times in a row, and these change rarely (a change made meanwhile in QuickBooks is
-        refused there, and the documents are retried).
-        """
-        key = (self.env.cr.dbname, run.company.id, run.company.qbo_realm_id)
-        cached = _SETTINGS_CACHE.get(key)
-        if cached and cached[0] > time.monotonic():
-            return dict(cached[1])
-        # Both in one round trip: a batch of two queries.
-        answers = run.client.batch([{"bId": "info", "Query": "SELECT * FROM CompanyInfo"},
-                                    {"bId": "prefs", "Query": "SELECT * FROM Preferences"}])
-        for answer in answers:
-            if "Fault" in answer:
-                raise QboApiError.from_fault(answer["Fault"], status=400)
-        info = (answers[0].get("QueryResponse", {}).get("CompanyInfo") or [{}])[0]
-        prefs = (answers[1].get("QueryResponse", {}).get("Preferences") or [{}])[0]
-        home = ((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
-        settings = {
-            "us": (info.get("Country") or "US") in ("US", "USA"),
-            "sales_tax": bool((prefs.get("TaxPrefs") or {}).get("UsingSalesTax")),
-            "custom_txn_numbers": bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")),
-            "multicurrency": bool((prefs.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled")),
-            "home_currency": home or run.company.currency_id.name,
-        }
-        _SETTINGS_CACHE[key] = (time.monotonic() + SETTINGS_TTL, settings)
-        return dict(settings)
+        """Return the QuickBooks company settings the payloads depend on (see ``_qbo_export_settings``)."""
+        return run.company._qbo_export_settings(run.client)
 
     # === MASTER DATA === #
 
@@ -312,7 +284,8 @@ class QboMoveExport(models.AbstractModel):
 
         :param bool dry_run: only read existing links (preview): nothing is created in QuickBooks
         :return: ``{"customer"|"vendor"|"product"|"term"|"account": {record_id: qbo_id}, "errors":
-            {(kind, record_id): message}, "tax_maps": {tax_id: qbo.tax.map}}``
+            {(kind, record_id): message}, "tax_maps": {tax_id: qbo.tax.map}, "tax_values": {}}`` (the
+            last filled by ``_qbo_tax_values``)
         """
         company = run.company
         sales = moves.filtered(lambda move: ENTITY_BY_MOVE_TYPE[move.move_type] in SALES_ENTITIES)
@@ -340,6 +313,7 @@ class QboMoveExport(models.AbstractModel):
                                                     foreign if kind in ("customer", "vendor") else {})
         taxes = lines.tax_ids | lines.tax_ids.flatten_taxes_hierarchy()
         resolved["tax_maps"] = self.env["qbo.tax.map"]._qbo_maps_for(company, taxes)
+        resolved["tax_values"] = {}
         return resolved
 
     @api.model
@@ -473,8 +447,6 @@ class QboMoveExport(models.AbstractModel):
     @api.model
     def _qbo_line_values(self, line, resolved, sales, default_product):
         product = line.product_id or (default_product if sales else line.product_id)
-        taxes = self._qbo_mapping_taxes(line.tax_ids, resolved["tax_maps"])
-        flat = line.tax_ids.flatten_taxes_hierarchy()
         item_id = resolved["product"].get(product.id) if product else None
         if product and not item_id:
             raise PayloadError(_("Item %(name)s: %(error)s", name=product.display_name,
@@ -499,11 +471,24 @@ class QboMoveExport(models.AbstractModel):
             "total": line.price_total,
             "item_qbo_id": item_id,
             "account_qbo_id": account_id,
-            "tax_ids": taxes.ids,
-            "tax_names": {tax.id: tax.name for tax in taxes},
-            "price_include": bool(flat) and all(flat.mapped("price_include")),
-            "tax_percent": sum(flat.filtered(lambda tax: tax.amount_type == "percent").mapped("amount")),
+            **self._qbo_tax_values(line.tax_ids, resolved),
         }
+
+    @api.model
+    def _qbo_tax_values(self, taxes, resolved):
+        """Return the tax part of a line's values, worked out once per set of taxes in an export."""
+        known = resolved["tax_values"]
+        key = tuple(taxes.ids)
+        if key not in known:
+            mapped = self._qbo_mapping_taxes(taxes, resolved["tax_maps"])
+            flat = taxes.flatten_taxes_hierarchy()
+            known[key] = {
+                "tax_ids": mapped.ids,
+                "tax_names": {tax.id: tax.name for tax in mapped},
+                "price_include": bool(flat) and all(flat.mapped("price_include")),
+                "tax_percent": sum(flat.filtered(lambda tax: tax.amount_type == "percent").mapped("amount")),
+            }
+        return known[key]
 
     @api.model
     def _qbo_mapping_taxes(self, taxes, tax_maps):
@@ -593,6 +578,7 @@ class QboMoveExport(models.AbstractModel):
             if items:
                 self._qbo_settle(run, operation, items, requestid, _call(run.client, self._qbo_request(
                     operation, items, requestid, batch)))
+            self._qbo_flush_run(run)
             return
         token = run.client.get_access_token()
         client = run.client
@@ -615,7 +601,11 @@ class QboMoveExport(models.AbstractModel):
                 while queue and queue[0][3].done():
                     self._qbo_settle_head(run, queue)
             while queue:
+                if not queue[0][3].done():
+                    # While QuickBooks answers, record what is settled already.
+                    self._qbo_flush_run(run)
                 self._qbo_settle_head(run, queue)
+        self._qbo_flush_run(run)
 
     @api.model
     def _qbo_settle_head(self, run, queue):
@@ -722,7 +712,7 @@ class QboMoveExport(models.AbstractModel):
                 run.report.created += 1
             else:
                 run.report.updated += 1
-        move._qbo_write(values)
+        run.values.setdefault(move.id, {}).update(values)
         run.logs.append(self._qbo_log_values(run, move, operation, entity, "error" if difference else "success",
                                              message if difference else False, requestid, duration, doc["Id"]))
         label = _("Exported to QuickBooks") if operation == "create" else _("Updated in QuickBooks")
@@ -757,7 +747,7 @@ class QboMoveExport(models.AbstractModel):
                 values["qbo_pending_requestid"] = requestid
             status = "error"
             run.report.errors.append((move.name, message))
-        move._qbo_write(values)
+        run.values.setdefault(move.id, {}).update(values)
         run.logs.append(self._qbo_log_values(run, move, operation, entity, status, message, requestid, duration,
                                              move.qbo_id))
         run.notes[move.id] = Markup("%s %s") % (
@@ -766,7 +756,11 @@ class QboMoveExport(models.AbstractModel):
 
     @api.model
     def _qbo_flush_run(self, run):
-        """Write the run's sync logs and chatter notes, in one go each, and schedule the retries."""
+        """Write the run's outcomes on the documents, its sync logs and chatter notes, in one go each,
+        and schedule the retries."""
+        if run.values:
+            self.env["account.move"]._qbo_write_each(run.values)
+            run.values = {}
         if run.retry_at:
             self.env.ref("quickbooks_connector.ir_cron_qbo_export_moves")._trigger(at=run.retry_at)
             run.retry_at = None

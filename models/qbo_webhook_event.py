@@ -4,8 +4,11 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-# Entities whose changes Odoo follows; events of any other entity are acknowledged and ignored.
+# Entities whose changes Odoo follows (webhooks and change data capture); events of any other entity are
+# acknowledged and ignored.
 FOLLOWED_ENTITIES = ("Invoice", "Payment", "Purchase", "Customer", "Vendor", "Item")
+# Webhooks also tell when the QuickBooks company's settings change (exports depend on them).
+WEBHOOK_ENTITIES = (*FOLLOWED_ENTITIES, "Preferences")
 OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), ("Merge", "Merge"),
               ("Void", "Void"), ("Emailed", "Emailed")]
 QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")

@@ -179,12 +179,11 @@ class ResCompany(models.Model):
         self.ensure_one()
         self._qbo_check_manager()
         try:
-            info = self._qbo_get_client().company_info()
+            values = self._qbo_read_company(self._qbo_get_client())
         except QboApiError as error:
             raise UserError(_("QuickBooks: the connection test failed: %s", error)) from None
-        name = info.get("CompanyName") or ""
-        if name and name != self.qbo_company_name:
-            self.sudo().qbo_company_name = name
+        name = values["qbo_company_name"]
+        self.sudo().write(values if name else dict(values, qbo_company_name=self.qbo_company_name))
         return self._qbo_notification(
             _("Connected to %(name)s (realm %(realm)s).", name=name, realm=self.qbo_realm_id), "success")
 
@@ -374,12 +373,12 @@ class ResCompany(models.Model):
                          company.id, type(failure).__name__, status or "")
             raise QboOAuthRefused(_("QuickBooks did not accept the authorization code (%s); click Connect again.",
                                     status or type(failure).__name__), 400, company) from None
-        name = company._qbo_read_company_name(auth_client, realm_id)
+        read = company._qbo_read_company_with(auth_client, realm_id)
         old_realm_id = company.qbo_realm_id
         token.write(token._token_values(auth_client))
         company.sudo().write({
+            **read,
             "qbo_realm_id": realm_id,
-            "qbo_company_name": name,
             "qbo_connected_at": fields.Datetime.now(),
             "qbo_allow_realm_change": False,
         })
@@ -403,11 +402,12 @@ class ResCompany(models.Model):
                 "intended, tick \"Allow another QuickBooks company\" in the company's QuickBooks settings and "
                 "connect again.", company=self.name, old=self.qbo_realm_id, new=realm_id), 403, self)
 
-    def _qbo_read_company_name(self, auth_client, realm_id):
-        """Read CompanyInfo with freshly issued tokens; revoke them if QuickBooks refuses."""
+    def _qbo_read_company_with(self, auth_client, realm_id):
+        """Read the QuickBooks company (name and settings) with freshly issued tokens; revoke them if
+        QuickBooks refuses."""
         client = QboClient(self.qbo_api_url, realm_id, lambda: auth_client.access_token)
         try:
-            return client.company_info().get("CompanyName") or ""
+            return self._qbo_read_company(client)
         except QboApiError as error:
             _logger.info("QuickBooks: CompanyInfo of realm %s unreadable: %s", realm_id, error.code or error.status)
             try:

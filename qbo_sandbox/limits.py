@@ -5,8 +5,10 @@ calls included), at most 120 batch calls in any 60 seconds, at most 10 requests 
 limit the answer is HTTP 429 with Fault 3001 ``ThrottleExceeded``. Intuit does not document a
 ``Retry-After`` header; the sandbox sends one (seconds until a slot frees) unless told not to.
 
-Limits are off by default so that tests run fast; ``latency`` adds a simulated network delay to
-every request, spent while the request holds its in-flight slot. Windows use real time (not the
+Limits are off by default so that tests run fast; ``latency`` is the simulated response time of
+every request (the network and Intuit's own processing): a request is answered no sooner than
+``latency`` seconds after it was admitted, the sandbox's processing included, and holds its
+in-flight slot all that time. Windows use real time (not the
 sandbox clock, which tests move), and the counts are kept whether limits are on or not.
 
 Usage: ``limits.for_state(state).configure(enabled=True, latency=0.05)``; ``app.py`` wraps each
@@ -101,12 +103,14 @@ class Limiter:
         if refusal is not None:
             yield refusal
             return
+        admitted = time.monotonic()
         try:
-            latency = self.settings["latency"]
-            if latency:
-                time.sleep(latency)
             yield None
         finally:
+            # The answer leaves once the simulated response time has passed (processing included).
+            remaining = self.settings["latency"] - (time.monotonic() - admitted)
+            if remaining > 0:
+                time.sleep(remaining)
             with self.lock:
                 self._in_flight[key] -= 1
 

@@ -78,8 +78,13 @@ class TestConnectionFlow(QboTestCommon):
             "qbo_state": "connected",
             "qbo_realm_id": self.realm_id,
             "qbo_company_name": "Sandbox Company_US_1",
+            # what exports depend on, read in the same request as the name
+            "qbo_country": "US",
+            "qbo_home_currency": "USD",
+            "qbo_uses_sales_tax": True,
+            "qbo_multicurrency": False,
         }])
-        self.assertTrue(self.company.qbo_connected_at)
+        self.assertTrue(self.company.qbo_connected_at and self.company.qbo_preferences_read_at)
         token = self.qbo_token()
         self.assertTrue(token.access_token and token.refresh_token)
         self.assertGreater(token.access_token_expires_at, fields.Datetime.now() + timedelta(minutes=55))

@@ -141,10 +141,14 @@ class TestMoveAmountsUS(AmountCasesMixin, QboMoveExportCommon):
         engine = self.env["qbo.move.export"]
         run = ExportRun(move.company_id, ExportReport(self.env))
         engine._qbo_apply_success(run, move, "update", "Invoice", doc, {"total": 10.80, "tax": 0.80}, "rid", 0.1)
+        engine._qbo_flush_run(run)
         self.assertEqual(move.qbo_state, "error")
         self.assertEqual(move.qbo_error, "Amounts differ: QuickBooks total 10.81 (tax 0.80), Odoo total 10.80 "
                                          "(tax 0.80).")
-        self.assertIn(("error", "update"), [(log["status"], log["operation"]) for log in run.logs])
+        log = self.env["qbo.sync.log"].search([("res_model", "=", "account.move"), ("res_id", "=", move.id)],
+                                              order="id desc", limit=1)
+        self.assertEqual((log.status, log.operation, log.requestid), ("error", "update", "rid"))
+        self.assertIn("Amounts differ", move.message_ids[0].body)
 
 
 @tagged("post_install", "-at_install")
@@ -152,7 +156,6 @@ class TestMoveAmountsNonUS(AmountCasesMixin, QboMoveExportCommon):
     """Non-US model (a UK company keeping its books in USD): a tax code on each line, tax excluded or included."""
 
     sandbox_company = {"name": "Sandbox Company_GB_1", "country": "GB", "home_currency": "USD"}
-    sandbox_options = {}
 
     @classmethod
     def setUpClass(cls):

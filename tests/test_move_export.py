@@ -1,12 +1,12 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import requests
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..models import qbo_move_export
 from ..qbo_sandbox import limits
 from .common import QboTestCommon
 
@@ -15,12 +15,11 @@ class QboMoveExportCommon(QboTestCommon):
     """A connected company with default QuickBooks accounts, an item for lines without product and
     its sales taxes mapped to the sandbox's tax codes; helpers to make documents and look into QuickBooks."""
 
-    sandbox_options = {"multicurrency": True}
+    sandbox_company = {"name": "Sandbox Company_US_1", "multicurrency": True}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.qbo_sandbox_company.configure(**cls.sandbox_options)
         cls.service = cls.env["product.product"].create({"name": "QBO Services", "type": "service",
                                                          "list_price": 100.0})
         cls.company.write({
@@ -32,8 +31,6 @@ class QboMoveExportCommon(QboTestCommon):
 
     def setUp(self):
         super().setUp()
-        # Each test reads the QuickBooks company settings afresh, as a new process would.
-        qbo_move_export._SETTINGS_CACHE.clear()
         # QuickBooks is not rolled back with the test: forget the documents of the previous tests
         # (Odoo numbers its documents again from the start in each test).
         for entity in ("Payment", "Invoice", "CreditMemo", "Bill", "VendorCredit"):
@@ -180,18 +177,73 @@ class TestMoveExport(QboMoveExportCommon):
         self.company.qbo_export_sync_limit = 100
         # the item and its income account already exist: only customers and invoices are sent here
         self.env["qbo.master.data.sync"]._qbo_resolve_product(self.company, self.service)
+        self.company.with_user(self.qbo_manager).action_qbo_test_connection()  # settings read just now
         batches_before, others_before = self._request_count("batch"), self._request_count("other")
         self.assertEqual(self.export(moves)["params"]["message"], "35 exported")
         self.assertEqual(set(moves.mapped("qbo_state")), {"exported"})
         self.assertEqual(len(set(moves.mapped("qbo_id"))), 35)
         for partner in partners:
             self.assertEqual(len(self.qbo_docs("Customer", DisplayName=partner.name)), 1)
-        # the company settings (two queries in a batch), the customers in one batch, the invoices in two
-        self.assertEqual(self._request_count("batch") - batches_before, 4)
+        # the customers in one batch, the invoices in two (the company settings are fresh: not read again)
+        self.assertEqual(self._request_count("batch") - batches_before, 3)
         # and a few reads: the lists to match customers and items against
         self.assertLessEqual(self._request_count("other") - others_before, 5)
         for move in moves:
             self.assert_amounts(move)
+
+    def test_quickbooks_settings_read_again_when_old(self):
+        """The QuickBooks company's settings read at connection serve exports for 5 minutes; then an export
+        reads and stores them again, and Test connection refreshes them at once."""
+        self.assertRecordValues(self.company, [{
+            "qbo_country": "US", "qbo_home_currency": "USD", "qbo_uses_sales_tax": True,
+            "qbo_multicurrency": True, "qbo_custom_txn_numbers": True}])
+        partner = self.make_partner("Settings Age Co")
+        sync = self.env["qbo.master.data.sync"]
+        sync._qbo_resolve_partner(self.company, partner)
+        sync._qbo_resolve_product(self.company, self.service)
+        self.company.with_user(self.qbo_manager).action_qbo_test_connection()
+        batches = self._request_count("batch")
+        first = self.make_move(partner=partner, lines=[{"price_unit": 12}])
+        self.export(first)
+        self.assertEqual(self._request_count("batch"), batches, "fresh settings are not read again")
+        self.assertEqual(self.qbo_doc(first)["DocNumber"], first.name)
+
+        # In QuickBooks, the admin switches custom transaction numbers off; 6 minutes later...
+        self.addCleanup(self.qbo_sandbox_company.configure, custom_txn_numbers=True)
+        self.qbo_sandbox_company.configure(custom_txn_numbers=False)
+        read_at = fields.Datetime.now() - timedelta(minutes=6)
+        self.company.sudo().qbo_preferences_read_at = read_at
+        second = self.make_move(partner=partner, lines=[{"price_unit": 12}])
+        self.export(second)
+        self.assertEqual(self._request_count("batch"), batches + 1)
+        self.assertFalse(self.company.qbo_custom_txn_numbers)
+        self.assertGreater(self.company.qbo_preferences_read_at, read_at)
+        # QuickBooks numbered it itself; Odoo shows QuickBooks' number
+        doc = self.qbo_doc(second)
+        self.assertNotEqual(doc["DocNumber"], second.name)
+        self.assertEqual(second.qbo_doc_number, doc["DocNumber"])
+
+        self.qbo_sandbox_company.configure(custom_txn_numbers=True)
+        self.company.with_user(self.qbo_manager).action_qbo_test_connection()
+        self.assertTrue(self.company.qbo_custom_txn_numbers)
+
+    def test_bookkeeping_values_of_each_document(self):
+        """Outcomes are written per document in one go: each gets its own values, nothing else changes."""
+        moves = self.make_move(lines=[{"price_unit": 7}]) | self.make_move(lines=[{"price_unit": 8}])
+        when = fields.Datetime.now().replace(microsecond=0)
+        self.env["account.move"]._qbo_write_each({
+            moves[0].id: {"qbo_state": "exported", "qbo_id": "901", "qbo_amount_total": 7.0, "qbo_exported_at": when},
+            moves[1].id: {"qbo_state": "error", "qbo_error": "refused", "qbo_retry_count": 2},
+        })
+        self.assertRecordValues(moves, [
+            {"qbo_state": "exported", "qbo_id": "901", "qbo_amount_total": 7.0, "qbo_exported_at": when,
+             "qbo_error": False, "amount_total": 7.0},
+            {"qbo_state": "error", "qbo_id": False, "qbo_amount_total": 0.0, "qbo_exported_at": False,
+             "qbo_error": "refused", "amount_total": 8.0},
+        ])
+        self.assertEqual(moves[1].qbo_retry_count, 2)
+        with self.assertRaisesRegex(ValueError, "only writes QuickBooks fields"):
+            self.env["account.move"]._qbo_write_each({moves[0].id: {"ref": "edited"}})
 
     def test_update_after_reset_to_draft(self):
         """A document reset, edited and posted again is 'changed' and its QBO copy is updated."""

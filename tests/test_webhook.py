@@ -375,6 +375,17 @@ class TestWebhookRules(QboWebhookCommon):
         self.assertEqual(mapping.qbo_name, "Renamed in QuickBooks")
         self.assertEqual(mapping.qbo_sync_token, self.qbo_sandbox_company.get("Customer", doc["Id"])["SyncToken"])
 
+    def test_preferences_event_reads_the_settings_again(self):
+        """QuickBooks' admin turns custom transaction numbers off: the company's stored settings follow."""
+        self.assertTrue(self.company.qbo_custom_txn_numbers)
+        self.addCleanup(self.qbo_sandbox_company.configure, custom_txn_numbers=True)
+        self.qbo_sandbox_company.configure(custom_txn_numbers=False)
+        self.deliver()
+        self.process()
+        self.assertFalse(self.company.qbo_custom_txn_numbers)
+        event = self.events(qbo_entity="Preferences")
+        self.assertEqual((event.state, event.action_taken), ("done", "QuickBooks company settings read again"))
+
     def test_quickbooks_outage_leaves_events_pending(self):
         move = self.exported(self.partner_a, 100.0)
         self.qbo_change_amount(move, 105.0)

@@ -11,6 +11,7 @@ import traceback
 
 from . import cdc, entities, jsonutil, query, send, transactions
 from .faults import JSON, QboFault
+from .tax import ref_value
 
 MAX_REQUEST_ID = 50
 MAX_BATCH_ITEMS = 30
@@ -23,6 +24,16 @@ DELETED_DETAIL = "Object Not Found : Another user has deleted this transaction."
 COMPANY_INFO_WRITABLE = {"CompanyName", "LegalName", "CompanyAddr", "CustomerCommunicationAddr", "LegalAddr",
                          "PrimaryPhone", "Email", "WebAddr", "FiscalYearStartMonth"}
 COMPANY_INFO_READ_ONLY = {"Country", "CompanyStartDate", "SupportedLanguages", "NameValue", "DefaultTimeZone"}
+# What a transaction write may change: restored when it fails half-way (_guarded).
+GUARDED_ENTITIES = frozenset(entities.PEOPLE) | transactions.TRANSACTION_ENTITIES
+# Which of GUARDED_ENTITIES a reference may name (_references): none for the name lists a
+# transaction write never changes (nor for any ...AccountRef); all for a reference not listed.
+REF_ENTITIES = {
+    "CustomerRef": ("Customer",), "ProjectRef": ("Customer",), "VendorRef": ("Vendor",), "EntityRef": entities.PEOPLE,
+    "ItemRef": (), "ClassRef": (), "DepartmentRef": (), "TaxCodeRef": (), "TxnTaxCodeRef": (), "TaxRateRef": (),
+    "SalesTermRef": (), "PaymentMethodRef": (), "CurrencyRef": (),
+}
+LINK_ENTITIES = {"BillPaymentCheck": "BillPayment", "BillPaymentCreditCard": "BillPayment"}  # LinkedTxn.TxnType
 PREFERENCE_GROUPS = {"AccountingInfoPrefs", "ProductAndServicesPrefs", "SalesFormsPrefs", "EmailMessagesPrefs",
                      "VendorAndPurchasesPrefs", "TimeTrackingPrefs", "TaxPrefs", "CurrencyPrefs", "ReportPrefs",
                      "OtherPrefs"}
@@ -230,7 +241,7 @@ def _empty_id(body):
 def _create(company, entity, body, include):
     doc = entities.clean(entities.strip_envelope(body))
     if entity in transactions.TRANSACTION_ENTITIES:
-        return _guarded(company, lambda: _store_transaction(company, entity, doc, None, include), doc)
+        return _guarded(company, entity, lambda: _store_transaction(company, entity, doc, None, include), doc)
     doc = _store_new(company, entity, entities.prepare(company, entity, doc, None))
     entities.after_write(company, entity, doc)
     return doc
@@ -268,7 +279,8 @@ def _update(company, entity, body, include):
         doc = entities.clean(entities.strip_envelope(body))
     before = copy.deepcopy(previous)
     if entity in transactions.TRANSACTION_ENTITIES:
-        return _guarded(company, lambda: _store_transaction(company, entity, doc, before, include), doc, before)
+        return _guarded(company, entity, lambda: _store_transaction(company, entity, doc, before, include), doc,
+                        before)
     doc = entities.prepare(company, entity, doc, before)
     _store_version(company, entity, doc, before, "Update")
     entities.after_write(company, entity, doc, before)
@@ -291,11 +303,10 @@ def _store_transaction(company, entity, doc, previous, include):
     return doc
 
 
-def _guarded(company, write, *docs):
-    """Run a transaction write of ``docs`` (the request and the stored version); if anything fails
-    half-way, the store is put back as it was."""
-    snapshot = company.snapshot(set(entities.PEOPLE) | transactions.TRANSACTION_ENTITIES,
-                                _reachable_ids(company, docs))
+def _guarded(company, entity, write, *docs):
+    """Run a transaction write of ``docs`` (the request and the stored version, of ``entity``); if
+    anything fails half-way, the store is put back as it was."""
+    snapshot = company.snapshot(GUARDED_ENTITIES, _reachable(company, entity, docs))
     try:
         return write()
     except Exception:
@@ -303,29 +314,51 @@ def _guarded(company, write, *docs):
         raise
 
 
-def _reachable_ids(company, docs):
-    """Return the Ids a write of ``docs`` can change: the documents themselves, everything they
-    reference or link (``{"value": ...}``, ``TxnId``), and the parents of referenced customers,
-    whose balances roll up."""
-    ids = set()
-    pending = list(docs)
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in ("Id", "value", "TxnId") and isinstance(item, (str, int)):
-                    ids.add(str(item))
-                else:
-                    pending.append(item)
-        elif isinstance(value, list):
-            pending.extend(value)
-    for record_id in list(ids):
-        customer = company.get("Customer", record_id)
-        while customer and customer.get("ParentRef"):
-            parent_id = str(customer["ParentRef"]["value"])
-            ids.add(parent_id)
-            customer = company.get("Customer", parent_id)
-    return ids
+def _reachable(company, entity, docs):
+    """Return the ``(entity, Id)`` records a write of ``docs`` can reach (``snapshot``): the documents
+    themselves, the records they reference or link, and the parents of those customers, whose
+    balances roll up. An Id of unknown entity stands for all ``GUARDED_ENTITIES``."""
+    found = {(target, record_id) for doc in docs for targets, record_id in _references(doc, (entity,))
+             if record_id is not None for target in targets}
+    for customer_id in [record_id for target, record_id in found if target == "Customer"]:
+        while True:
+            parent_id = ref_value((company.get("Customer", customer_id) or {}).get("ParentRef"))
+            if parent_id is None or ("Customer", parent_id) in found:
+                break
+            found.add(("Customer", parent_id))
+            customer_id = parent_id
+    return found
+
+
+def _references(value, id_entities):
+    """Yield ``(entities, Id)`` for each reference and link in a document or a part of it;
+    ``id_entities``: what its own ``Id`` names (the document's entity; nothing for a line)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _references(item, id_entities)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Id":
+                yield id_entities, ref_value(item)
+            elif key == "LinkedTxn" and isinstance(item, list):
+                for link in item:
+                    if isinstance(link, dict):
+                        yield _link_entities(link.get("TxnType")), ref_value(link.get("TxnId"))
+            elif key.endswith("Ref"):
+                targets = REF_ENTITIES.get(key, () if key.endswith("AccountRef") else GUARDED_ENTITIES)
+                if key == "EntityRef" and isinstance(item, dict) and item.get("type") in entities.PEOPLE:
+                    targets = (item["type"],)
+                yield targets, ref_value(item)
+            elif key in ("value", "TxnId"):
+                yield GUARDED_ENTITIES, ref_value(item)
+            else:
+                yield from _references(item, () if key == "Line" else GUARDED_ENTITIES)
+
+
+def _link_entities(txn_type):
+    """The entities a ``LinkedTxn.TxnType`` may name."""
+    txn_type = LINK_ENTITIES.get(txn_type, txn_type) if isinstance(txn_type, str) else None
+    return (txn_type,) if txn_type in GUARDED_ENTITIES else GUARDED_ENTITIES
 
 
 def delete(company, entity, body):
@@ -342,7 +375,7 @@ def delete(company, entity, body):
     def remove():
         transactions.before_delete(company, entity, copy.deepcopy(previous))
         company.remove(entity, previous["Id"])
-    _guarded(company, remove, previous)
+    _guarded(company, entity, remove, previous)
     return {"status": "Deleted", "domain": "QBO", "Id": previous["Id"]}
 
 
@@ -358,7 +391,7 @@ def void(company, entity, body):
         doc = transactions.void(company, entity, doc)
         _store_version(company, entity, doc, previous, "Void")
         return doc
-    return _guarded(company, write, previous)
+    return _guarded(company, entity, write, previous)
 
 
 # ---- Query ----

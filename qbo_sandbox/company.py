@@ -5,6 +5,7 @@ The store keeps each record as the JSON-ready dict QBO would return, without ``d
 ``sparse`` (added on the way out). Numbers with a fraction are ``Decimal``. Ids are strings of
 integers, except the US line pseudo tax codes ``TAX`` and ``NON``.
 """
+import bisect
 import copy
 import threading
 from collections import OrderedDict
@@ -25,6 +26,22 @@ TRANSACTION_SEQUENCE = frozenset({
     "BillPayment", "Purchase", "PurchaseOrder", "Deposit", "JournalEntry", "Transfer", "TimeActivity",
 })
 REPLAY_LIMIT = 10000  # requestids remembered per company (oldest forgotten first)
+# The fields ``find`` looks records up by (transactions.py: balances, links, DocNumber rules). A
+# value is the string of a reference's ``value`` or of the field itself; ``Line.LinkedTxn`` gives
+# ``(TxnType, TxnId)`` for each link of the lines.
+INDEXED_FIELDS = {
+    "Customer": ("ParentRef",),
+    "Invoice": ("CustomerRef", "DocNumber"),
+    "CreditMemo": ("CustomerRef", "DocNumber"),
+    "SalesReceipt": ("DocNumber",),
+    "Payment": ("CustomerRef", "Line.LinkedTxn"),
+    "Bill": ("VendorRef", "DocNumber"),
+    "VendorCredit": ("VendorRef", "DocNumber"),
+    "BillPayment": ("VendorRef", "DocNumber", "Line.LinkedTxn"),
+    "Purchase": ("DocNumber",),
+    "JournalEntry": ("DocNumber",),
+    "Deposit": ("Line.LinkedTxn",),
+}
 
 
 def parse_offset(text):
@@ -32,6 +49,17 @@ def parse_offset(text):
     sign = -1 if text.startswith("-") else 1
     hours, minutes = text.lstrip("+-").split(":")
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+def _index_values(doc, field):
+    """Return the set of values ``doc`` is found by under an indexed ``field``."""
+    if field == "Line.LinkedTxn":
+        return {(str(link.get("TxnType")), str(link.get("TxnId")))
+                for line in doc.get("Line") or [] for link in line.get("LinkedTxn") or []}
+    value = doc.get(field)
+    if isinstance(value, dict):
+        value = value.get("value")
+    return set() if value is None or value == "" else {str(value)}
 
 
 def as_date(value):
@@ -78,6 +106,9 @@ class Company:
         self._deleted = {}     # entity -> {Id: tombstone}
         self._replies = OrderedDict()  # requestid -> (status, headers, body bytes)
         self.history = []      # (aware datetime, entity, Id, operation)
+        self._index = {}       # (entity, field) -> {value: {Id: None}} (INDEXED_FIELDS)
+        self._indexed = {}     # (entity, Id) -> {(field, value)} the record is indexed under
+        self._numbers = {}     # (entity, field) -> sorted ints of its digit-only values
 
     # ---- Company settings read from CompanyInfo and Preferences ----
 
@@ -157,6 +188,22 @@ class Company:
         """Return the stored records of an entity (live dicts, in Id order of creation)."""
         return list(self._records.get(entity, {}).values())
 
+    def find(self, entity, field, value):
+        """Return the stored records of ``entity`` whose ``field`` (``INDEXED_FIELDS``) has ``value``.
+
+        The index follows ``store`` and ``remove``: a field changed in place counts from the
+        record's next ``store`` or ``touch``.
+        """
+        if field not in INDEXED_FIELDS.get(entity, ()):
+            raise KeyError(f"{entity}.{field} is not indexed")
+        records = self._records.get(entity, {})
+        return [records[record_id] for record_id in self._index.get((entity, field), {}).get(value, ())]
+
+    def largest_number(self, entity, field):
+        """Return the largest integer among the digit-only values of an indexed field, or None."""
+        numbers = self._numbers.get((entity, field))
+        return numbers[-1] if numbers else None
+
     def add(self, entity, doc):
         """Store a new record as given (seeding, demo and test data; no validation).
 
@@ -209,11 +256,13 @@ class Company:
     def store(self, entity, doc, operation):
         """Put a complete record (Id, SyncToken, MetaData set) in the store and record the change."""
         self._records.setdefault(entity, {})[doc["Id"]] = doc
+        self._reindex(entity, doc["Id"])
         self.record_change(entity, doc["Id"], operation)
 
     def remove(self, entity, entity_id):
         """Delete a record for good, keeping a tombstone (``status: Deleted``) for CDC."""
         self._records[entity].pop(entity_id)
+        self._reindex(entity, entity_id)
         self._deleted.setdefault(entity, {})[entity_id] = {
             "Id": entity_id, "status": "Deleted", "domain": "QBO",
             "MetaData": {"LastUpdatedTime": self.stamp()},
@@ -228,29 +277,56 @@ class Company:
         """Append ``(time, entity, Id, operation)`` to the change history."""
         self.history.append((self.clock.now(), entity, entity_id, operation))
 
-    def snapshot(self, entities, reachable_ids=None):
+    def _reindex(self, entity, entity_id):
+        """Bring the indexes in line with the stored record of that Id, or with its absence."""
+        fields = INDEXED_FIELDS.get(entity)
+        if not fields:
+            return
+        record = self.get(entity, entity_id)
+        new = {(field, value) for field in fields for value in _index_values(record, field)} if record else set()
+        old = self._indexed.pop((entity, entity_id), set())
+        for field, value in old - new:
+            index = self._index[(entity, field)]
+            del index[value][entity_id]
+            if not index[value]:
+                del index[value]
+                if isinstance(value, str) and value.isdecimal():
+                    numbers = self._numbers[(entity, field)]
+                    del numbers[bisect.bisect_left(numbers, int(value))]
+        for field, value in new - old:
+            ids = self._index.setdefault((entity, field), {}).setdefault(value, {})
+            if not ids and isinstance(value, str) and value.isdecimal():
+                bisect.insort(self._numbers.setdefault((entity, field), []), int(value))
+            ids[entity_id] = None
+        if new:
+            self._indexed[(entity, entity_id)] = new
+
+    def snapshot(self, entities, reachable):
         """Return a copy of what a write may change, for ``restore`` if it fails half-way.
 
-        Each entity's Id -> record map is copied, which is cheap; records themselves are deep-copied
-        only when their Id is in ``reachable_ids`` (all of them when it is None): a write changes no
-        record it cannot reach, so a large store costs each write nothing.
+        Each entity's Id -> record map is copied, which is cheap: a write replaces the records it
+        changes (``store``, ``touch``, ``remove``) but for the customer and vendor balances it sets
+        in place, so only the records in ``reachable`` (``(entity, Id)`` pairs, those balances
+        included) are deep-copied. Tombstones are never changed in place.
         """
-        records = {}
-        for entity in entities:
-            current = self._records.get(entity, {})
-            copied = dict(current)
-            for record_id in current.keys() if reachable_ids is None else reachable_ids & current.keys():
-                copied[record_id] = copy.deepcopy(current[record_id])
-            records[entity] = copied
-        return records, dict(self._counters), copy.deepcopy(self._deleted), len(self.history)
+        records = {entity: dict(self._records.get(entity, {})) for entity in entities}
+        for entity, record_id in reachable:
+            if record_id in records.get(entity, ()):
+                records[entity][record_id] = copy.deepcopy(records[entity][record_id])
+        deleted = {entity: dict(tombstones) for entity, tombstones in self._deleted.items()}
+        return records, dict(self._counters), deleted, len(self.history)
 
     def restore(self, snapshot):
-        """Put back the state saved by ``snapshot``."""
+        """Put back the state saved by ``snapshot``; the records changed since (the history after
+        it) are indexed again."""
         records, counters, deleted, history_length = snapshot
+        changed = {(entity, entity_id) for _moment, entity, entity_id, _operation in self.history[history_length:]}
         self._records.update(records)
         self._counters = counters
         self._deleted = deleted
         del self.history[history_length:]
+        for entity, entity_id in changed:
+            self._reindex(entity, entity_id)
 
     def reply_for(self, request_id):
         """Return the response stored for a requestid, or None."""
@@ -289,6 +365,9 @@ class Company:
         company._setup(data["realm_id"], data["name"], clock, data["country"], data["home_currency"],
                        data["utc_offset"])
         company._records = jsonutil.revive(data["records"])
+        for entity, records in company._records.items():
+            for record_id in records:
+                company._reindex(entity, record_id)
         company._counters = dict(data["counters"])
         company._deleted = data["deleted"]
         for request_id, status, headers, body in data["replies"]:

@@ -6,7 +6,8 @@
 
 Balances are recomputed from the stored documents, never adjusted by deltas: an invoice's
 ``Balance`` is ``TotalAmt - Deposit`` minus what the non-voided payments linking it apply; a
-customer's ``Balance`` is its open invoices minus its open credit memos and unapplied payments.
+customer's ``Balance`` is its open invoices minus its open credit memos and unapplied payments. The
+documents of a customer, vendor, DocNumber or link are found through ``Company.find``.
 """
 import copy
 from datetime import date, timedelta
@@ -187,16 +188,17 @@ def _doc_number(company, entity, doc, previous, include):
     if auto or not company.custom_txn_numbers or "allowduplicatedocnum" in include:
         return
     own_id = (previous or {}).get("Id")
-    for other_entity, other in _same_sequence(company, entity, doc):
+    for other_entity, other in _same_sequence(company, entity, doc, number_value):
         if other.get("DocNumber") == number_value and (other_entity, other["Id"]) != (entity, own_id):
             raise QboFault("6140", "You must specify a different number. This number has already been used. "
                            f"DocNumber={number_value} is assigned to TxnType={_label(other_entity)} "
                            f"with TxnId={other['Id']}", "DocNumber")
 
 
-def _same_sequence(company, entity, doc):
-    """Yield ``(entity, doc)`` whose DocNumber must differ: sales forms together, bills and vendor
-    credits per vendor, other documents per entity. Payments and deposits have no such rule."""
+def _same_sequence(company, entity, doc, number):
+    """Yield ``(entity, doc)`` numbered ``number`` whose DocNumber must differ, oldest first: sales
+    forms together, bills and vendor credits per vendor, other documents per entity. Payments and
+    deposits have no such rule."""
     if entity in SALES_FORMS:
         entities = SALES_FORMS
     elif entity in ("Bill", "VendorCredit", "Purchase", "JournalEntry", "BillPayment"):
@@ -205,14 +207,19 @@ def _same_sequence(company, entity, doc):
         return
     vendor = ref_value(doc.get("VendorRef")) if entity in ("Bill", "VendorCredit") else None
     for other_entity in entities:
-        for other in company.all(other_entity):
+        for other in sorted(company.find(other_entity, "DocNumber", number), key=_creation_order):
             if vendor is None or ref_value(other.get("VendorRef")) == vendor:
                 yield other_entity, other
 
 
+def _creation_order(doc):
+    """Sort key of stored documents: their Ids are a sequence of integers."""
+    return len(doc["Id"]), doc["Id"]
+
+
 def _next_doc_number(company):
-    numbers = [int(other["DocNumber"]) for entity in SALES_FORMS for other in company.all(entity)
-               if str(other.get("DocNumber") or "").isdigit()]
+    numbers = [company.largest_number(entity, "DocNumber") for entity in SALES_FORMS]
+    numbers = [number for number in numbers if number is not None]
     return max(numbers) + 1 if numbers else DEFAULT_DOC_NUMBER
 
 
@@ -829,17 +836,14 @@ PREPARERS = {
 
 # ---- Links and balances (recomputed from the store; ``pending`` overrides it) ----
 
-def _documents(company, entity, pending):
-    """Stored documents of ``entity`` with ``pending`` ``{(entity, id): doc or None}`` applied."""
-    seen = set()
-    for doc in company.all(entity):
-        key = (entity, str(doc["Id"]))
-        seen.add(key)
-        doc = pending.get(key, doc)
-        if doc is not None:
+def _documents(company, entity, field, value, pending):
+    """Documents of ``entity`` that may have ``value`` in ``field`` (``Company.find``; callers check
+    the value), with ``pending`` ``{(entity, id): doc or None}`` applied."""
+    for doc in company.find(entity, field, value):
+        if (entity, doc["Id"]) not in pending:
             yield doc
-    for (pending_entity, doc_id), doc in pending.items():
-        if pending_entity == entity and doc is not None and (entity, doc_id) not in seen:
+    for (pending_entity, _doc_id), doc in pending.items():
+        if pending_entity == entity and doc is not None:
             yield doc
 
 
@@ -849,7 +853,7 @@ def _applications(company, entity, doc_id, pending):
         return []
     source = SETTLED_BY[entity]
     result = []
-    for payment in _documents(company, source, pending):
+    for payment in _documents(company, source, "Line.LinkedTxn", (entity, str(doc_id)), pending):
         amount = _applied_by(source, payment).get((entity, str(doc_id)))
         if amount:
             result.append((payment, amount))
@@ -857,7 +861,7 @@ def _applications(company, entity, doc_id, pending):
 
 
 def _deposit_of(company, entity, doc_id, pending):
-    for deposit in _documents(company, "Deposit", pending):
+    for deposit in _documents(company, "Deposit", "Line.LinkedTxn", (entity, str(doc_id)), pending):
         for line in deposit.get("Line") or []:
             for link in line.get("LinkedTxn") or []:
                 if link.get("TxnType") == entity and str(link.get("TxnId")) == str(doc_id):
@@ -914,10 +918,10 @@ def _set_party_balance(company, party_entity, party_id, pending):
         debit, credit, payment, field = "Bill", "VendorCredit", "BillPayment", "VendorRef"
     balance = Decimal(0)
     for entity, sign in ((debit, 1), (credit, -1)):
-        for doc in _documents(company, entity, pending):
+        for doc in _documents(company, entity, field, party_id, pending):
             if ref_value(doc.get(field)) == party_id:
                 balance += sign * (to_decimal(doc.get("Balance"), "Balance") or 0)
-    for doc in _documents(company, payment, pending):
+    for doc in _documents(company, payment, field, party_id, pending):
         if ref_value(doc.get(field)) == party_id:
             applied = sum((amount if key[0] not in CREDITS else -amount
                            for key, amount in _applied_by(payment, doc).items()), Decimal(0))
@@ -932,9 +936,9 @@ def _set_party_balance(company, party_entity, party_id, pending):
 
 def _set_balance_with_jobs(company, customer):
     """``BalanceWithJobs`` of a customer and its parents: own balance plus the sub-customers'."""
-    customers = company.all("Customer")
     while customer is not None:
-        children = [other for other in customers if ref_value(other.get("ParentRef")) == str(customer["Id"])]
+        children = [other for other in company.find("Customer", "ParentRef", str(customer["Id"]))
+                    if ref_value(other.get("ParentRef")) == str(customer["Id"])]
         total = to_decimal(customer.get("Balance"), "Balance") or Decimal(0)
         for child in children:
             total += to_decimal(child.get("BalanceWithJobs", child.get("Balance")), "Balance") or 0

@@ -1,10 +1,12 @@
 import json
 from decimal import Decimal as D
+from unittest import mock
 
 import requests
 
 from odoo.tests import BaseCase, tagged
 
+from ..qbo_sandbox import transactions
 from ..qbo_sandbox.testing import SandboxTestMixin
 
 TIMEOUT = 10
@@ -427,12 +429,113 @@ class TestSandboxTransactions(SandboxApiCase):
         self.post("Invoice", {"CustomerRef": {"value": self.customer_id}, "Line": [line],
                               "DocNumber": "INV/2026/0001"}, options="&include=allowduplicatedocnum")
 
+    def test_doc_numbers_freed_by_delete_or_renumbering(self):
+        """A DocNumber is free again once its document is deleted or renumbered; bills are numbered
+        per vendor, and a bill moved to another vendor takes its number along."""
+        line = self.sales_line(self.item_id, 10)
+        first = self.invoice(self.customer_id, line, DocNumber="INV-1")
+        second = self.invoice(self.customer_id, line, DocNumber="INV-2")
+        self.refused("CreditMemo", {"CustomerRef": {"value": self.customer_id}, "Line": [line], "DocNumber": "INV-1"},
+                     "6140")
+        self.assertEqual(self.delete("Invoice", first)[0], 200)
+        self.post("CreditMemo", {"CustomerRef": {"value": self.customer_id}, "Line": [line], "DocNumber": "INV-1"})
+        self.update("Invoice", second, DocNumber="INV-3")
+        self.invoice(self.customer_id, line, DocNumber="INV-2")
+        error = self.refused("SalesReceipt", {"Line": [line], "DocNumber": "INV-3"}, "6140")
+        self.assertIn(f"TxnType=Invoice with TxnId={second['Id']}", error["Detail"])
+
+        lines = [self.expense_line(self.seeded("Account", "Office Expenses"), 10)]
+        paper, ink = self.vendor("Paper Co"), self.vendor("Ink Co")
+        bill = self.post("Bill", {"VendorRef": {"value": paper}, "DocNumber": "B-1", "Line": lines})
+        self.post("Bill", {"VendorRef": {"value": ink}, "DocNumber": "B-1", "Line": lines})
+        self.refused("Bill", {"VendorRef": {"value": paper}, "DocNumber": "B-1", "Line": lines}, "6140")
+        self.refused("Bill", dict(bill, VendorRef={"value": ink}), "6140")
+        self.update("Bill", bill, VendorRef={"value": self.vendor("Glue Co")})
+        self.post("Bill", {"VendorRef": {"value": paper}, "DocNumber": "B-1", "Line": lines})
+
     def test_automatic_doc_numbers_without_custom_numbers(self):
-        """With CustomTxnNumbers off, sales forms get the next number."""
+        """With CustomTxnNumbers off, sales forms get the next number: one more than the highest one
+        in use, whatever the form (AUTO_GENERATE does the same with custom numbers on)."""
         self.use_company(sales_tax=False, custom_txn_numbers=False)
         customer_id, item_id = self.customer(), self.item()
         numbers = [self.invoice(customer_id, self.sales_line(item_id, 10))["DocNumber"] for _dummy in range(2)]
         self.assertEqual(numbers, ["1001", "1002"])
+        last = self.read("Invoice", self.qbo.all("Invoice")[-1]["Id"])
+        self.assertEqual(self.delete("Invoice", last)[0], 200)
+        credit = self.post("CreditMemo", {"CustomerRef": {"value": customer_id}, "Line": [self.sales_line(item_id, 5)]})
+        self.assertEqual(credit["DocNumber"], "1002")
+        self.qbo.configure(custom_txn_numbers=True)
+        line = self.sales_line(item_id, 10)
+        self.invoice(customer_id, line, DocNumber="1500")
+        self.assertEqual(self.invoice(customer_id, line, DocNumber="AUTO_GENERATE")["DocNumber"], "1501")
+
+    def test_moving_documents_between_customers_moves_the_balances(self):
+        """An invoice or credit memo updated to another customer leaves the first balance and joins
+        the other, up to the parent's BalanceWithJobs; deleted, it leaves both."""
+        parent = self.customer("Harbour Group")
+        job = self.customer("Dock", Job=True, ParentRef={"value": parent})
+        invoice = self.invoice(self.customer_id, self.sales_line(self.item_id, D("300.00")))
+        credit = self.post("CreditMemo", {"CustomerRef": {"value": self.customer_id},
+                                          "Line": [self.sales_line(self.item_id, D("45.50"))]})
+        self.assertEqual(self.read("Customer", self.customer_id)["Balance"], D("254.50"))
+
+        self.update("Invoice", invoice, CustomerRef={"value": job})
+        self.post("CreditMemo", {"Id": credit["Id"], "SyncToken": credit["SyncToken"], "sparse": True,
+                                 "CustomerRef": {"value": job}})
+        acme, dock, harbour = (self.read("Customer", customer_id) for customer_id in (self.customer_id, job, parent))
+        self.assertEqual((acme["Balance"], acme["BalanceWithJobs"]), (D("0.00"), D("0.00")))
+        self.assertEqual((dock["Balance"], dock["BalanceWithJobs"]), (D("254.50"), D("254.50")))
+        self.assertEqual((harbour["Balance"], harbour["BalanceWithJobs"]), (D("0.00"), D("254.50")))
+
+        self.update("Invoice", self.read("Invoice", invoice["Id"]), CustomerRef={"value": parent})
+        self.assertEqual(self.read("Customer", job)["Balance"], D("-45.50"))
+        self.assertEqual(self.read("Customer", parent)["BalanceWithJobs"], D("254.50"))
+        self.assertEqual(self.delete("CreditMemo", self.read("CreditMemo", credit["Id"]))[0], 200)
+        harbour = self.read("Customer", parent)
+        self.assertEqual((harbour["Balance"], harbour["BalanceWithJobs"]), (D("300.00"), D("300.00")))
+        self.assertEqual(self.read("Customer", job)["BalanceWithJobs"], D("0.00"))
+
+    def test_write_failing_half_way_is_undone(self):
+        """A write that fails after it stored its document, settled invoices and moved balances is
+        undone whole (SystemFault 10000): documents, links, balances, DocNumbers and Ids are as before.
+        In a batch only the failing item is undone."""
+        other = self.customer("Other Ltd")
+        self.invoice(other, self.sales_line(self.item_id, D("10.00")))  # Ids of customers and invoices differ
+        invoice = self.invoice(self.customer_id, self.sales_line(self.item_id, D("100.00")), DocNumber="A-1")
+        set_balance_with_jobs = transactions._set_balance_with_jobs
+
+        def fail_for_acme(company, customer):
+            set_balance_with_jobs(company, customer)
+            if customer["Id"] == self.customer_id:
+                raise RuntimeError("a failure half-way")
+
+        with (mock.patch.object(transactions, "_set_balance_with_jobs", fail_for_acme),
+              mock.patch("traceback.print_exc")):  # the sandbox logs a SystemFault's traceback
+            status, answer = self.call("POST", "payment", {
+                "CustomerRef": self.customer_id, "TotalAmt": 40, "Line": [self.applied(invoice["Id"], 40)]})
+            self.assertEqual((status, answer["Fault"]["Error"][0]["code"]), (500, "10000"), answer)
+            status, answer = self.call("POST", "batch", {"BatchItemRequest": [
+                {"bId": "new", "operation": "create", "Invoice": {
+                    "CustomerRef": {"value": other}, "DocNumber": "A-2", "Line": [self.sales_line(self.item_id, 20)]}},
+                {"bId": "move", "operation": "update", "Invoice": dict(
+                    invoice, CustomerRef={"value": other}, DocNumber="A-3")},
+            ]})
+        rows = {row["bId"]: row for row in answer["BatchItemResponse"]}
+        self.assertEqual(rows["new"]["Invoice"]["DocNumber"], "A-2")
+        self.assertEqual(rows["move"]["Fault"]["Error"][0]["code"], "10000")
+
+        self.assertEqual(self.qbo.all("Payment"), [])
+        stored = self.read("Invoice", invoice["Id"])
+        self.assertEqual((stored["SyncToken"], stored["Balance"], stored["DocNumber"], stored["CustomerRef"]["value"]),
+                         (invoice["SyncToken"], D("100.00"), "A-1", self.customer_id))
+        self.assertNotIn("LinkedTxn", stored)
+        self.assertEqual(self.read("Customer", self.customer_id)["Balance"], D("100.00"))
+        self.assertEqual(self.read("Customer", other)["Balance"], D("30.00"))
+        self.refused("CreditMemo", {"CustomerRef": {"value": other}, "Line": [self.sales_line(self.item_id, 5)],
+                                    "DocNumber": "A-1"}, "6140")
+        self.post("CreditMemo", {"CustomerRef": {"value": other}, "DocNumber": "A-3",
+                                 "Line": [self.sales_line(self.item_id, 5)]})
+        self.assertEqual(rows["new"]["Invoice"]["Id"], str(int(invoice["Id"]) + 1), "the payment's Id was given back")
 
     def test_closed_period(self):
         """A transaction dated before the books' close date is refused (6210)."""

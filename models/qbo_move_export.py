@@ -1,6 +1,7 @@
 import hashlib
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -582,29 +583,36 @@ class QboMoveExport(models.AbstractModel):
             return
         token = run.client.get_access_token()
         client = run.client
+        workers = threading.local()
+        sessions = []
 
         def call(request):
-            worker = QboClient(client.base_url, client.realm_id, lambda: token, minorversion=client.minorversion,
-                               timeout=client.timeout, max_retries=client.max_retries, sleep=client.sleep)
-            try:
-                return _call(worker, request)
-            finally:
-                worker.session.close()
+            # One client per worker thread: its connection is kept from one request to the next.
+            if not hasattr(workers, "client"):
+                workers.client = QboClient(client.base_url, client.realm_id, lambda: token,
+                                           minorversion=client.minorversion, timeout=client.timeout,
+                                           max_retries=client.max_retries, sleep=client.sleep)
+                sessions.append(workers.client.session)
+            return _call(workers.client, request)
 
         queue = []
-        with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
-            for unit in units:
-                operation, items, requestid, batch = self._qbo_job(run, *unit, resolved)
-                if items:
-                    queue.append((operation, items, requestid,
-                                  pool.submit(call, self._qbo_request(operation, items, requestid, batch))))
-                while queue and queue[0][3].done():
+        try:
+            with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
+                for unit in units:
+                    operation, items, requestid, batch = self._qbo_job(run, *unit, resolved)
+                    if items:
+                        queue.append((operation, items, requestid,
+                                      pool.submit(call, self._qbo_request(operation, items, requestid, batch))))
+                    while queue and queue[0][3].done():
+                        self._qbo_settle_head(run, queue)
+                while queue:
+                    if not queue[0][3].done():
+                        # While QuickBooks answers, record what is settled already.
+                        self._qbo_flush_run(run)
                     self._qbo_settle_head(run, queue)
-            while queue:
-                if not queue[0][3].done():
-                    # While QuickBooks answers, record what is settled already.
-                    self._qbo_flush_run(run)
-                self._qbo_settle_head(run, queue)
+        finally:
+            for session in sessions:
+                session.close()
         self._qbo_flush_run(run)
 
     @api.model

@@ -568,8 +568,8 @@ class QboMoveExport(models.AbstractModel):
 
         Several requests are in flight at once (up to ``PARALLEL_REQUESTS``), sent by worker
         threads while this thread builds the next payloads and settles the answers already back,
-        in order. Only this thread touches the database: workers get their own client holding the
-        access token read here.
+        in order. Only this thread touches the database: each worker thread keeps a client of its
+        own (and its connection), holding the access token read here.
         """
         units = self._qbo_units(run, moves)
         if not units:

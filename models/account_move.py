@@ -210,19 +210,7 @@ class AccountMove(models.Model):
         dates, dynamic lines) have nothing to check, and an export of thousands of documents would
         pay them for each one; a document must not look edited by hand either.
         """
-        if not self:
-            return
-        self._qbo_check_bookkeeping_fields(values)
-        self.flush_recordset(list(values))
-        assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), self._fields[name].convert_to_column(value, self))
-            for name, value in values.items()
-        )
-        self.env.cr.execute(SQL(
-            "UPDATE account_move SET %s, write_uid = %s, write_date = %s WHERE id IN %s",
-            assignments, self.env.uid, self.env.cr.now(), tuple(self.ids),
-        ))
-        self.invalidate_recordset([*values, "qbo_url", "write_uid", "write_date"])
+        self._qbo_write_each(dict.fromkeys(self.ids, values))
 
     @api.model
     def _qbo_write_each(self, values_by_id):
@@ -234,8 +222,9 @@ class AccountMove(models.Model):
         for move_id, values in values_by_id.items():
             groups[tuple(sorted(values))][move_id] = values
         for names, group in groups.items():
+            if any(not name.startswith("qbo_") or name not in self._fields for name in names):
+                raise ValueError(f"_qbo_write only writes QuickBooks fields, not {list(names)}")
             moves = self.browse(list(group))
-            moves._qbo_check_bookkeeping_fields(names)
             moves.flush_recordset(list(names))
             fields_ = [self._fields[name] for name in names]
             rows = SQL(", ").join(
@@ -251,10 +240,6 @@ class AccountMove(models.Model):
                 self.env.uid, self.env.cr.now(), rows, SQL(", ").join(SQL.identifier(name) for name in names),
             ))
             moves.invalidate_recordset([*names, "qbo_url", "write_uid", "write_date"])
-
-    def _qbo_check_bookkeeping_fields(self, names):
-        if any(not name.startswith("qbo_") or name not in self._fields for name in names):
-            raise ValueError(f"_qbo_write only writes QuickBooks fields, not {sorted(names)}")
 
     def _qbo_check_manager(self):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):

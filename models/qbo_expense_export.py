@@ -84,7 +84,7 @@ class QboExpenseExport(models.AbstractModel):
         run = ExpenseRun(company)
         try:
             run.client = company._qbo_get_client()
-            run.settings = self.env["qbo.move.export"]._qbo_settings(run)
+            run.settings = company._qbo_export_settings(run.client)
             resolved = self._qbo_resolve(run, expenses)
         except (UserError, QboApiError) as error:
             for expense in expenses:

@@ -84,7 +84,7 @@ class QboMappingLine(models.TransientModel):
             maps = self.env["qbo.tax.map"].search([("company_id", "=", company.id)])
             records |= maps.tax_id
             links = {tax_map.tax_id.id: tax_map for tax_map in maps}
-            for card in self._qbo_tax_cards(client, qbo_cards):
+            for card in self._qbo_tax_cards(company, client, qbo_cards):
                 rows.append(self._qbo_row_values(company, kind, qbo=card))
             for record in records:
                 tax_map = links.get(record.id)
@@ -113,11 +113,11 @@ class QboMappingLine(models.TransientModel):
         return self.create(rows)
 
     @api.model
-    def _qbo_tax_cards(self, client, qbo_cards):
+    def _qbo_tax_cards(self, company, client, qbo_cards):
         """Return the QuickBooks tax codes offered to Odoo taxes; US companies also get TAX and NON."""
         cards = list(qbo_cards.values())
         known = {card["id"] for card in cards}
-        if client.company_info().get("Country", "US") in ("US", "USA"):
+        if company._qbo_export_settings(client)["us"]:
             cards += [{"id": code, "name": code, "active": True} for code in US_LINE_CODES if code not in known]
         return cards
 

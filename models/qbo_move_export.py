@@ -213,7 +213,7 @@ class QboMoveExport(models.AbstractModel):
         run = ExportRun(move.company_id, ExportReport(self.env))
         try:
             run.client = move.company_id._qbo_get_client()
-            run.settings = self._qbo_settings(run)
+            run.settings = run.company._qbo_export_settings(run.client)
             resolved = self._qbo_resolve(run, move, dry_run=True)
             _entity, payload, expected = self._qbo_build_one(run, move, resolved)
         except (UserError, QboApiError, PayloadError) as error:
@@ -243,7 +243,7 @@ class QboMoveExport(models.AbstractModel):
         run = ExportRun(company, report)
         try:
             run.client = company._qbo_get_client()
-            run.settings = self._qbo_settings(run)
+            run.settings = run.company._qbo_export_settings(run.client)
             resolved = self._qbo_resolve(run, moves)
         except (UserError, QboApiError) as error:
             for move in moves:
@@ -271,11 +271,6 @@ class QboMoveExport(models.AbstractModel):
             report.locked += len(skipped)
             _logger.info("QuickBooks: moves %s are being exported elsewhere, skipped", skipped.ids)
         return moves - skipped
-
-    @api.model
-    def _qbo_settings(self, run):
-        """Return the QuickBooks company settings the payloads depend on (see ``_qbo_export_settings``)."""
-        return run.company._qbo_export_settings(run.client)
 
     # === MASTER DATA === #
 

@@ -183,7 +183,9 @@ class ResCompany(models.Model):
         except QboApiError as error:
             raise UserError(_("QuickBooks: the connection test failed: %s", error)) from None
         name = values["qbo_company_name"]
-        self.sudo().write(values if name else dict(values, qbo_company_name=self.qbo_company_name))
+        if not name:
+            del values["qbo_company_name"]  # keep the name known so far
+        self.sudo().write(values)
         return self._qbo_notification(
             _("Connected to %(name)s (realm %(realm)s).", name=name, realm=self.qbo_realm_id), "success")
 

@@ -227,10 +227,9 @@ class AccountMove(models.Model):
             moves = self.browse(list(group))
             moves.flush_recordset(list(names))
             fields_ = [self._fields[name] for name in names]
+            row = "(%s, " + ", ".join(f"%s::{field.column_type[1]}" for field in fields_) + ")"
             rows = SQL(", ").join(
-                SQL("(%s)", SQL(", ").join([SQL("%s", move.id), *(
-                    SQL(f"%s::{field.column_type[1]}", field.convert_to_column(group[move.id][field.name], move))
-                    for field in fields_)]))
+                SQL(row, move.id, *(field.convert_to_column(group[move.id][field.name], move) for field in fields_))
                 for move in moves
             )
             self.env.cr.execute(SQL(

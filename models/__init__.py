@@ -27,6 +27,7 @@ from . import res_config_settings_qbo_payment
 from . import qbo_payment_sync
 from . import qbo_payment_review
 from . import qbo_payment_push
+from . import qbo_payment_void
 from . import account_payment
 from . import qbo_webhook_event
 from . import qbo_event_rule

@@ -68,6 +68,23 @@ class AccountPayment(models.Model):
                 self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
         return result
 
+    def action_cancel(self):
+        # EXTENDS 'account': a payment sent to QuickBooks is voided there too. Odoo cancels first: a
+        # refusal from QuickBooks then rolls the whole cancellation back.
+        to_void = self._qbo_before_unpost()
+        result = super().action_cancel()
+        if to_void:
+            self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
+        return result
+
+    def action_draft(self):
+        # EXTENDS 'account': as for a cancellation; posted again, the payment goes to QuickBooks anew.
+        to_void = self._qbo_before_unpost()
+        result = super().action_draft()
+        if to_void:
+            self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
+        return result
+
     def _synchronize_to_moves(self, changed_fields):
         # EXTENDS 'account': a payment booked from QuickBooks has one counterpart line per document it
         # pays, which the standard synchronization cannot rewrite; it changes only through QuickBooks.
@@ -138,6 +155,34 @@ class AccountPayment(models.Model):
         return bool(company.qbo_push_payments and company.qbo_realm_id and not self.qbo_id
                     and self.qbo_origin != "qbo" and self._qbo_entity()
                     and not self.paired_internal_transfer_payment_id)
+
+    def _qbo_before_unpost(self):
+        """Check that these payments may leave the posted state; return those to void in QuickBooks.
+
+        A payment imported from QuickBooks changes there first (its change then comes here for review),
+        and a change from QuickBooks waiting for review is applied with "Apply QuickBooks Change". A
+        payment still queued for QuickBooks is simply taken off the queue. With the context key
+        ``qbo_local_only`` (a change QuickBooks made itself), nothing is checked nor voided.
+
+        :raise UserError: for a payment imported from QuickBooks, or with a void or deletion to apply
+        """
+        if self.env.context.get("qbo_local_only"):
+            return self.browse()
+        in_qbo = self.filtered(lambda payment: payment.qbo_id and payment.company_id.qbo_realm_id)
+        imported = in_qbo.filtered(lambda payment: payment.qbo_origin == "qbo")
+        if imported:
+            raise UserError(_(
+                "QuickBooks: %s came from QuickBooks. Void or delete it in QuickBooks: the change then comes here "
+                "and a QuickBooks manager applies it.", ", ".join(imported.mapped("display_name"))))
+        removed = in_qbo.filtered(lambda payment: payment.qbo_remote_change in ("voided", "deleted"))
+        if removed:
+            raise UserError(_(
+                "QuickBooks: %s is already voided or deleted in QuickBooks; use \"Apply QuickBooks Change\" to "
+                "cancel it here.", ", ".join(removed.mapped("display_name"))))
+        queued = self.filtered(lambda payment: payment.qbo_state == "to_send" and not payment.qbo_id)
+        if queued:
+            queued.sudo().write({"qbo_state": "not_synced", "qbo_retry_count": 0, "qbo_next_attempt": False})
+        return in_qbo
 
     def _qbo_check_manager(self):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):

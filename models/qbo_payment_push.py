@@ -212,14 +212,16 @@ class QboPaymentSync(models.AbstractModel):
 
     @api.model
     def _qbo_own_payment(self, run, parsed):
-        """The Odoo payment a QuickBooks payment was created from, when its answer never reached Odoo."""
+        """The Odoo payment a QuickBooks payment was created from, when its answer never reached Odoo
+        (a posted one: a payment cancelled meanwhile in Odoo does not take it, nor a voided copy)."""
         if not parsed["marker"]:
             return None
         prefix, payment_id = parsed["marker"]
         if prefix != self._qbo_requestid_prefix(run.company):
             return None
         payment = self.env["account.payment"].browse(payment_id).exists()
-        if payment and payment.company_id == run.company and not payment.qbo_id:
+        if payment and payment.company_id == run.company and not payment.qbo_id and not parsed["voided"] \
+                and payment.state in ("in_process", "paid"):
             return payment
         return None
 

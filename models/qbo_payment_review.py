@@ -24,6 +24,8 @@ class QboPaymentSync(models.AbstractModel):
 
         :raise UserError: if the new version pays documents not exported from Odoo, or Odoo refuses
         """
+        # QuickBooks made the change: nothing is voided there when the payment is cancelled or reset here.
+        payment = payment.with_context(qbo_local_only=True)
         kind = payment.qbo_remote_change
         difference = payment.qbo_remote_difference or ""
         values = {"qbo_remote_change": False, "qbo_remote_difference": False, "qbo_remote_snapshot": False,

@@ -32,3 +32,4 @@ from . import test_payment_sandbox_cdc
 from . import test_sandbox_webhooks
 from . import test_webhook
 from . import test_cdc_catch_up
+from . import test_payment_void

@@ -57,7 +57,8 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
 
     def remove_odoo_records(self, partner_id, invoice_id):
         with self.real_env() as env:
-            payments = env["account.payment"].search([("partner_id", "=", partner_id)]).with_context(force_delete=True)
+            payments = env["account.payment"].search([("partner_id", "=", partner_id)]).with_context(
+                force_delete=True, qbo_local_only=True)
             env["qbo.sync.log"].search([("res_model", "=", "account.payment"), ("res_id", "in", payments.ids)]).unlink()
             payments.filtered(lambda payment: payment.state != "draft").action_draft()
             payments.unlink()

@@ -150,10 +150,11 @@ class QboClient:
     :param int max_retries: retries of one call after 429, 5xx or a transport failure
     :param session: a ``requests.Session`` to reuse connections
     :param sleep: the pause function (tests pass a recorder)
+    :param pacer: a ``qbo_pacer.RequestPacer`` every call waits on first (None: no pacing)
     """
 
     def __init__(self, base_url, realm_id, get_access_token, on_unauthorized=None, minorversion=MINOR_VERSION,
-                 timeout=API_TIMEOUT, max_retries=3, session=None, sleep=time.sleep):
+                 timeout=API_TIMEOUT, max_retries=3, session=None, sleep=time.sleep, pacer=None):
         self.base_url = base_url.rstrip("/")
         self.realm_id = str(realm_id)
         self.get_access_token = get_access_token
@@ -163,6 +164,7 @@ class QboClient:
         self.max_retries = max_retries
         self.session = session or requests.Session()
         self.sleep = sleep
+        self.pacer = pacer
 
     # ---- Transport ----
 
@@ -170,8 +172,9 @@ class QboClient:
                 idempotent=None):
         """Send one call to ``/v3/company/{realm}/{path}`` and return the decoded JSON answer.
 
-        Retries 429 (honouring Retry-After), and 5xx or transport failures when the call is safe to
-        repeat: a GET, a write carrying a ``requestid`` (Intuit replays it) or ``idempotent=True``.
+        Each attempt first waits on the pacer, if any. Retries 429 (honouring Retry-After), and 5xx or
+        transport failures when the call is safe to repeat: a GET, a write carrying a ``requestid``
+        (Intuit replays it) or ``idempotent=True``.
         After a 401, ``on_unauthorized`` is called and the call is sent once more.
 
         :param str method: HTTP method
@@ -203,6 +206,8 @@ class QboClient:
             if json is not None:
                 request_headers["Content-Type"] = "application/json"
             request_headers.update(headers or {})
+            if self.pacer:
+                self.pacer.wait(batch=path == "batch")
             try:
                 response = self.session.request(
                     method, url, params=query, json=json, data=data, headers=request_headers, timeout=self.timeout,

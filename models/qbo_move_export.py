@@ -586,7 +586,7 @@ class QboMoveExport(models.AbstractModel):
             if not hasattr(workers, "client"):
                 workers.client = QboClient(client.base_url, client.realm_id, lambda: token,
                                            minorversion=client.minorversion, timeout=client.timeout,
-                                           max_retries=client.max_retries, sleep=client.sleep)
+                                           max_retries=client.max_retries, sleep=client.sleep, pacer=client.pacer)
                 sessions.append(workers.client.session)
             return _call(workers.client, request)
 

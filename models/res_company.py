@@ -25,11 +25,13 @@ from ..const import (
     SCOPES,
 )
 from ..qbo_client import QboApiError, QboAuthClient, QboClient
+from ..qbo_pacer import pacer_for
 from .qbo_token import CONNECTION_STATES
 
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
+PACING_PARAMETER = "quickbooks_connector.pace_requests"
 # Where the OAuth callback sends the administrator back, by origin of the Connect click.
 RETURN_URLS = {
     "company": "/odoo/res.company/{company_id}",
@@ -195,7 +197,9 @@ class ResCompany(models.Model):
         """Return a ready ``QboClient`` for this company's realm; every QuickBooks call goes through it.
 
         Access tokens are refreshed before they expire and once after a 401, each refresh committed
-        at once in its own transaction (see ``qbo.token``).
+        at once in its own transaction (see ``qbo.token``). Calls are paced within Intuit's rate
+        limits (``qbo_pacer``) unless the system parameter ``quickbooks_connector.pace_requests`` is
+        ``False`` (the test suite's setting: its sandbox has no limits on).
 
         :rtype: QboClient
         :raise UserError: if the company is not connected or must be reconnected
@@ -215,7 +219,14 @@ class ResCompany(models.Model):
         def on_unauthorized():
             current.update(self._qbo_access_token(stale_access_token=current.get("access_token")))
 
-        return QboClient(self.qbo_api_url, self.qbo_realm_id, get_access_token, on_unauthorized=on_unauthorized)
+        return QboClient(self.qbo_api_url, self.qbo_realm_id, get_access_token, on_unauthorized=on_unauthorized,
+                         pacer=self._qbo_pacer(self.qbo_realm_id))
+
+    def _qbo_pacer(self, realm_id):
+        """This process's pacer of the realm, or None when the system parameter turns pacing off."""
+        if self.env["ir.config_parameter"].sudo().get_param(PACING_PARAMETER, "True") == "False":
+            return None
+        return pacer_for(self.qbo_api_url, realm_id)
 
     def _qbo_access_token(self, stale_access_token=None):
         """Return a valid access token, refreshing it in a separate committed transaction when needed.
@@ -407,7 +418,8 @@ class ResCompany(models.Model):
     def _qbo_read_company_with(self, auth_client, realm_id):
         """Read the QuickBooks company (name and settings) with freshly issued tokens; revoke them if
         QuickBooks refuses."""
-        client = QboClient(self.qbo_api_url, realm_id, lambda: auth_client.access_token)
+        client = QboClient(self.qbo_api_url, realm_id, lambda: auth_client.access_token,
+                           pacer=self._qbo_pacer(realm_id))
         try:
             return self._qbo_read_company(client)
         except QboApiError as error:

@@ -1,15 +1,19 @@
 """Intuit's throttles on the Accounting API, switchable, and a count of the requests answered.
 
-Per realm and app (shared/qbo_api.md section 3): at most 500 requests in any 60 seconds (batch
-calls included), at most 120 batch calls in any 60 seconds, at most 10 requests in flight. Over a
-limit the answer is HTTP 429 with Fault 3001 ``ThrottleExceeded``. Intuit does not document a
+As Intuit's "API call limits and throttles" page gives them
+(https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles), per realm and app:
+at most 10 requests in any second and 500 in any 60 seconds (batch calls included), at most 40 batch
+calls in any 60 seconds, and per realm, whatever the app, at most 120 batch calls in any 60 seconds;
+with, from Intuit's 2016 announcement, at most 10 requests in flight per realm and app. Over a limit
+the answer is HTTP 429 with Fault 3001 ``ThrottleExceeded``. Intuit does not document a
 ``Retry-After`` header; the sandbox sends one (seconds until a slot frees) unless told not to.
 
 Limits are off by default so that tests run fast; ``latency`` is the simulated response time of
 every request (the network and Intuit's own processing): a request is answered no sooner than
 ``latency`` seconds after it was admitted, the sandbox's processing included, and holds its
-in-flight slot all that time. Windows use real time (not the
-sandbox clock, which tests move), and the counts are kept whether limits are on or not.
+in-flight slot all that time. Windows use real time (not the sandbox clock, which tests move); the
+minute windows last ``window`` seconds, the second window one second. The counts are kept whether
+limits are on or not.
 
 Usage: ``limits.for_state(state).configure(enabled=True, latency=0.05)``; ``app.py`` wraps each
 Accounting API request in ``with limiter.admit(realm_id, client_id, subpath) as refusal``.
@@ -25,8 +29,10 @@ from . import faults
 
 DEFAULTS = {
     "enabled": False,
+    "per_second": 10,
     "per_minute": 500,
-    "batch_per_minute": 120,
+    "batch_per_minute": 40,
+    "realm_batch_per_minute": 120,
     "concurrent": 10,
     "window": 60.0,
     "retry_after": True,
@@ -47,7 +53,8 @@ def for_state(state):
 
 
 class Limiter:
-    """Sliding windows and in-flight counts per ``(realm id, client id)``, and request counts per realm."""
+    """Sliding windows and in-flight counts per ``(realm id, client id)`` (the realm's batch window: per
+    realm id), and request counts per realm."""
 
     def __init__(self, **settings):
         self.lock = threading.Lock()
@@ -78,7 +85,9 @@ class Limiter:
         """Forget the windows and the counts."""
         with self.lock:
             self._calls = {}
+            self._recent_calls = {}
             self._batch_calls = {}
+            self._realm_batch_calls = {}
             self._in_flight = Counter()
             self.counts = Counter()  # (realm id, "batch" | "other" | "throttled") -> requests
 
@@ -119,9 +128,14 @@ class Limiter:
             settings = self.settings
             now = time.monotonic()
             if settings["enabled"]:
-                wait = max(self._window_wait(self._calls, key, now, settings["per_minute"]),
-                           self._window_wait(self._batch_calls, key, now, settings["batch_per_minute"]) if batch
-                           else 0.0)
+                window = settings["window"]
+                waits = [self._window_wait(self._calls, key, now, settings["per_minute"], window),
+                         self._window_wait(self._recent_calls, key, now, settings["per_second"], 1.0)]
+                if batch:
+                    waits += [self._window_wait(self._batch_calls, key, now, settings["batch_per_minute"], window),
+                              self._window_wait(self._realm_batch_calls, key[0], now,
+                                                settings["realm_batch_per_minute"], window)]
+                wait = max(waits)
                 if self._in_flight[key] >= settings["concurrent"]:
                     wait = max(wait, 1.0)
                 if wait:
@@ -131,17 +145,20 @@ class Limiter:
                         headers = dict(headers, **{"Retry-After": str(max(1, math.ceil(wait)))})
                     return status, headers, body
             self._calls.setdefault(key, deque()).append(now)
+            self._recent_calls.setdefault(key, deque()).append(now)
             if batch:
                 self._batch_calls.setdefault(key, deque()).append(now)
+                self._realm_batch_calls.setdefault(key[0], deque()).append(now)
             self._in_flight[key] += 1
             self.counts[(key[0], "batch" if batch else "other")] += 1
             return None
 
-    def _window_wait(self, windows, key, now, limit):
-        """Seconds until the window of ``key`` has room for one more call (0: room now)."""
+    @staticmethod
+    def _window_wait(windows, key, now, limit, window):
+        """Seconds until the ``window``-second window of ``key`` has room for one more call (0: room now)."""
         calls = windows.setdefault(key, deque())
-        while calls and calls[0] <= now - self.settings["window"]:
+        while calls and calls[0] <= now - window:
             calls.popleft()
         if len(calls) < limit:
             return 0.0
-        return calls[len(calls) - int(limit)] + self.settings["window"] - now
+        return calls[len(calls) - int(limit)] + window - now

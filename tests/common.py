@@ -12,6 +12,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import HttpCase
 
+from ..models.res_company import PACING_PARAMETER
 from ..qbo_sandbox.testing import SandboxTestMixin
 
 
@@ -47,7 +48,9 @@ class QboCommittedConnectionMixin(SandboxTestMixin):
         with self.real_env() as env:
             company = env["res.company"].browse(self.company_id)
             saved = company.read(self.SAVED_FIELDS, load=None)[0]
+            saved[PACING_PARAMETER] = env["ir.config_parameter"].get_param(PACING_PARAMETER)
             self.addCleanup(self.restore_company, saved)
+            env["ir.config_parameter"].set_param(PACING_PARAMETER, "False")  # the sandbox's limits are off
             company.write(dict(self.committed_company_values(),
                                qbo_client_id=self.SANDBOX_CLIENT_ID, qbo_client_secret=self.SANDBOX_CLIENT_SECRET,
                                qbo_environment="custom", qbo_discovery_url=self.sandbox_server.discovery_url))
@@ -73,6 +76,7 @@ class QboCommittedConnectionMixin(SandboxTestMixin):
         with self.real_env() as env:
             env["qbo.token"].search([("company_id", "=", self.company_id)]).unlink()
             env["res.company"].browse(self.company_id).write({key: saved[key] for key in self.SAVED_FIELDS})
+            env["ir.config_parameter"].set_param(PACING_PARAMETER, saved[PACING_PARAMETER])
 
     def run_workers(self, worker, count=2):
         """Run ``worker(index)`` in ``count`` threads at once and wait for them all.
@@ -121,6 +125,7 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
             "qbo_discovery_url": cls.sandbox_server.discovery_url,
         })
         cls.register_sandbox_app(redirect_uris=[cls.company.qbo_redirect_uri])
+        cls.env["ir.config_parameter"].set_param(PACING_PARAMETER, "False")  # the sandbox's limits are off
         cls.qbo_sandbox_company = cls.create_sandbox_company(**cls.sandbox_company)
         cls.realm_id = cls.qbo_sandbox_company.realm_id
 

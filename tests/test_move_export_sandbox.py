@@ -53,6 +53,38 @@ class TestSandboxExportAdditions(SandboxApiHelpers, BaseCase):
         self.fault(self.post("batch", body), "3001", status=429)
         self.ok(self.api("GET", f"invoice/{self.invoice['Id']}"))
 
+    def test_intuit_default_limits(self):
+        """Intuit's limits by default: 10 requests a second, 40 batch calls a minute per app, 120 per realm."""
+        self.limiter.configure(enabled=True)
+        for _index in range(10):
+            self.ok(self.api("GET", f"invoice/{self.invoice['Id']}"))
+        answer = self.api("GET", f"invoice/{self.invoice['Id']}")
+        self.fault(answer, "3001", status=429)
+        self.assertEqual(answer.headers["Retry-After"], "1")
+        self.limiter.reset()
+        self.limiter.configure(per_second=1000)  # only the batch windows matter below
+        body = {"BatchItemRequest": [{"bId": "1", "Query": "SELECT * FROM Customer"}]}
+        for _index in range(40):
+            self.ok(self.post("batch", body))
+        self.fault(self.post("batch", body), "3001", status=429)
+        self.ok(self.api("GET", f"invoice/{self.invoice['Id']}"))
+        # Another app has its own 40 batch calls on the realm, within the realm's 120.
+        self.limiter.reset()
+        self.limiter.configure(realm_batch_per_minute=50)
+        self.register_sandbox_app("second-app", "second-secret")
+        other = self.authorize(self.sandbox_auth_client("second-app", "second-secret"), self.company.realm_id)
+
+        def other_batch():
+            return requests.post(f"{self.sandbox_server.url}/v3/company/{self.company.realm_id}/batch", json=body,
+                                 headers={"Authorization": f"Bearer {other.access_token}",
+                                          "Accept": "application/json"}, timeout=TIMEOUT)
+
+        for _index in range(40):
+            self.ok(self.post("batch", body))
+        for _index in range(10):
+            self.ok(other_batch())
+        self.fault(other_batch(), "3001", status=429)
+
     def test_concurrent_requests_beyond_the_limit(self):
         """With 2 requests allowed at once, a third one in flight at the same time is refused."""
         self.limiter.configure(enabled=True, concurrent=2, latency=0.5)

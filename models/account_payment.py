@@ -73,16 +73,14 @@ class AccountPayment(models.Model):
         # refusal from QuickBooks then rolls the whole cancellation back.
         to_void = self._qbo_before_unpost()
         result = super().action_cancel()
-        if to_void:
-            self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
+        self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
         return result
 
     def action_draft(self):
         # EXTENDS 'account': as for a cancellation; posted again, the payment goes to QuickBooks anew.
         to_void = self._qbo_before_unpost()
         result = super().action_draft()
-        if to_void:
-            self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
+        self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
         return result
 
     def _synchronize_to_moves(self, changed_fields):

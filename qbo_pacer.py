@@ -33,8 +33,11 @@ def pacer_for(base_url, realm_id):
 class RequestPacer:
     """Sliding windows of the calls sent (or booked) to one realm; ``wait`` books the next free slot.
 
-    Calls leave in the order they were booked: a batch call waiting for the batch window holds the
-    calls booked after it, which keeps every window simple and exact.
+    A batch call first books its place in the batch windows, waits for it, then books a place in the
+    windows of all calls, as any call does. A batch call waiting a minute for the batch window thus
+    holds no other call; within each stage, calls leave in the order they booked, which keeps each
+    window simple. (A batch call's place in the batch window is the moment it booked, up to a second
+    before it leaves when the other windows are full too; a 429 from that is retried by the client.)
 
     :param limits: ``(window, calls, batch_only)`` triples
     :param clock: monotonic clock (tests pass their own)
@@ -46,33 +49,39 @@ class RequestPacer:
         self.clock = clock
         self.sleep = sleep
         self.lock = threading.Lock()
-        self.windows = [deque() for _limit in limits]
-        self.last = float("-inf")
+        self.reset()
 
     def reset(self):
         """Forget the calls booked so far (the bench does, once its set-up calls are long past)."""
         with self.lock:
-            self.windows = [deque() for _limit in self.limits]
-            self.last = float("-inf")
+            self.stages = {
+                batch_only: {"windows": [(window, calls, deque()) for window, calls, only in self.limits
+                                         if only == batch_only],
+                             "last": float("-inf")}
+                for batch_only in (True, False)
+            }
 
     def wait(self, batch=False):
-        """Book the earliest moment all the windows allow one more call, and wait until then.
+        """Wait until the windows allow one more call (a batch call: the batch windows too).
 
         :return: the seconds waited
         """
+        waited = self._book(self.stages[True]) if batch else 0.0
+        return waited + self._book(self.stages[False])
+
+    def _book(self, stage):
+        """Book the earliest moment the stage's windows allow one more call, and wait until then."""
         with self.lock:
             now = self.clock()
-            start = max(now, self.last)
-            applying = [(window, calls, sent) for (window, calls, batch_only), sent in zip(self.limits, self.windows)
-                        if batch or not batch_only]
-            for window, calls, sent in applying:
+            start = max(now, stage["last"])
+            for window, calls, sent in stage["windows"]:
                 while sent and sent[0] <= now - window:
                     sent.popleft()
                 if len(sent) >= calls:
                     start = max(start, sent[len(sent) - calls] + window + MARGIN)
-            for _window, _calls, sent in applying:
+            for _window, _calls, sent in stage["windows"]:
                 sent.append(start)
-            self.last = start
+            stage["last"] = start
         delay = start - now
         if delay > 0:
             self.sleep(delay)

@@ -1,3 +1,4 @@
+import threading
 import time
 
 from odoo.tests import BaseCase, tagged
@@ -53,8 +54,20 @@ class TestRequestPacer(BaseCase):
         times = self.sent_at(41, batch=True)
         self.assertAlmostEqual(times[40], 1060.0 + MARGIN)
         self.assertLess(times[39], 1005.0)
-        # Booking order is kept: a call booked after the 41st batch call does not overtake it.
-        self.assertGreaterEqual(self.sent_at(1)[0], times[40])
+
+    def test_batch_call_waiting_holds_no_other_call(self):
+        """While a batch call waits for the batch window, plain calls still leave at once."""
+        pacer = RequestPacer(limits=((1.0, 10, False), (1.0, 1, True)))
+        self.assertEqual(pacer.wait(batch=True), 0.0)
+        waiting = threading.Thread(target=pacer.wait, kwargs={"batch": True})
+        waiting.start()
+        time.sleep(0.1)
+        start = time.monotonic()
+        self.assertEqual(pacer.wait(), 0.0)
+        self.assertLess(time.monotonic() - start, 0.1)
+        self.assertTrue(waiting.is_alive())
+        waiting.join()
+        self.assertGreaterEqual(time.monotonic() - start, 0.9)
 
     def test_five_hundred_a_minute(self):
         """Plain calls: at most 500 in any minute, even at 10 a second."""

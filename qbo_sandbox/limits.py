@@ -12,8 +12,8 @@ Limits are off by default so that tests run fast; ``latency`` is the simulated r
 every request (the network and Intuit's own processing): a request is answered no sooner than
 ``latency`` seconds after it was admitted, the sandbox's processing included, and holds its
 in-flight slot all that time. Windows use real time (not the sandbox clock, which tests move); the
-minute windows last ``window`` seconds, the second window one second. The counts are kept whether
-limits are on or not.
+minute windows last ``window`` seconds, the second window one second, and hold the calls admitted
+while limits are on (off, nothing piles up in them). The counts are kept whether limits are on or not.
 
 Usage: ``limits.for_state(state).configure(enabled=True, latency=0.05)``; ``app.py`` wraps each
 Accounting API request in ``with limiter.admit(realm_id, client_id, subpath) as refusal``.
@@ -144,11 +144,11 @@ class Limiter:
                     if settings["retry_after"]:
                         headers = dict(headers, **{"Retry-After": str(max(1, math.ceil(wait)))})
                     return status, headers, body
-            self._calls.setdefault(key, deque()).append(now)
-            self._recent_calls.setdefault(key, deque()).append(now)
-            if batch:
-                self._batch_calls.setdefault(key, deque()).append(now)
-                self._realm_batch_calls.setdefault(key[0], deque()).append(now)
+                self._calls.setdefault(key, deque()).append(now)
+                self._recent_calls.setdefault(key, deque()).append(now)
+                if batch:
+                    self._batch_calls.setdefault(key, deque()).append(now)
+                    self._realm_batch_calls.setdefault(key[0], deque()).append(now)
             self._in_flight[key] += 1
             self.counts[(key[0], "batch" if batch else "other")] += 1
             return None

@@ -257,6 +257,7 @@ class QboMoveExport(models.AbstractModel):
                 and ENTITY_BY_MOVE_TYPE[move.move_type] in SENDABLE_ENTITIES and not move.qbo_sent_at)
             self._qbo_email(run, exported)
         self._qbo_flush_run(run)
+        self.env["qbo.payment.sync"]._qbo_queue_late_payments(moves.filtered(lambda move: move.qbo_state == "exported"))
 
     @api.model
     def _qbo_lock(self, moves, report):

@@ -43,6 +43,25 @@ class QboPaymentSync(models.AbstractModel):
             self._qbo_push_one(run, payment)
 
     @api.model
+    def _qbo_queue_late_payments(self, moves):
+        """Queue the payments registered in Odoo on ``moves`` before these were in QuickBooks (left in
+        Odoo then): now that the documents are exported, their payments follow them.
+
+        :return: the payments queued
+        """
+        lines = self._qbo_counterpart_lines(moves)
+        payments = (lines.matched_debit_ids.debit_move_id | lines.matched_credit_ids.credit_move_id).move_id \
+            .origin_payment_id.filtered(lambda payment: payment.qbo_state == "not_synced"
+                                        and payment.state in ("in_process", "paid") and payment._qbo_pushable())
+        if payments:
+            payments.write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
+                            "qbo_next_attempt": False})
+            payments._message_log_batch(bodies=dict.fromkeys(payments.ids, _(
+                "Queued for QuickBooks: the documents it pays are exported now.")))
+            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
+        return payments
+
+    @api.model
     def _qbo_push_one(self, run, payment):
         """Create one Odoo payment in QuickBooks, linked to the exported documents it settles."""
         if payment.qbo_id:

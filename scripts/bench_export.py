@@ -1,17 +1,19 @@
 """make bench: export N posted invoices of new customers and items to the local QuickBooks sandbox.
 
-Intuit's limits are on in the sandbox (per realm and app: 10 requests a second, 500 a minute, 40 batch
-calls a minute, 10 at once; 429 beyond), the connector paces its calls within them, and every request takes a simulated response time (the latency, the sandbox's own
-processing included). For each N the script prints: documents per second, QuickBooks requests per
-document, SQL queries per document, the wall time and the limit-bound minimum time (what the limits
-and the latency alone impose on the requests made: their latency spread over 10 connections, or the
-rate windows and one latency, whichever is longer), and the exporting thread's own CPU time: the Odoo work
-(payloads, answers, writes, logs, chatter notes) that no amount of concurrency hides. With two sizes or more it splits the SQL queries into a part per
-export run and a part per document.
+Intuit's limits are on in the sandbox (per realm and app: 10 requests a second, 500 a minute, 40
+batch calls a minute, 10 at once; 429 beyond), the connector paces its calls within them, and every
+request takes a simulated response time (the latency, the sandbox's own processing included).
+
+For each N the script prints: documents per second, QuickBooks requests per document, SQL queries
+per document, the wall time and the limit-bound minimum time (what the limits and the latency alone
+impose on the requests made: their latency spread over 10 connections, or the rate windows and one
+latency, whichever is longer), and the exporting thread's own CPU time: the Odoo work (payloads,
+answers, writes, logs, chatter notes) that no amount of concurrency hides. With two sizes or more it
+splits the SQL queries into a part per export run and a part per document.
 
 The master data (new customers and items) is created first and reported on its own line; the
-document figures are those of the export itself, "once master data is mapped". Everything runs in
-one transaction of the bench database that is rolled back at the end.
+document figures are those of the export itself, "once master data is mapped" (the rate windows start
+afresh). Everything runs in one transaction of the bench database that is rolled back at the end.
 
 Usage: scripts/bench.sh [--latency SECONDS] [N ...]   (default: 100 1000)
 """

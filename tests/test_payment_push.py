@@ -122,16 +122,31 @@ class TestPaymentPush(QboPaymentCommon):
         self.assertEqual(self.sync(), "0 payments imported")
         self.assertEqual(len(self.qbo_payments("BillPayment")), 1)
 
-    def test_send_button_after_late_export(self):
-        """Paid in Odoo before its export: not sent; once exported, a manager sends it with the button."""
+    def test_payment_follows_late_export(self):
+        """Paid in Odoo before its export: not sent then; once the invoice is exported, the payment follows."""
         invoice = self.make_move(partner=self.customer, lines=[{"price_unit": 64.0}])
         payment = self.register_payment(invoice, 64.0)
         self.sync()
         self.assertEqual(payment.qbo_state, "not_synced")
         self.export(invoice)
+        self.assertEqual(payment.qbo_state, "to_send")
+        self.assertIn("Queued for QuickBooks", payment.message_ids[0].body)
+        self.assertEqual(self.sync(), "0 payments imported, 1 sent to QuickBooks")
+        self.assertEqual(self.qbo_sandbox_company.get("Payment", payment.qbo_id)["TotalAmt"], Decimal("64.00"))
+        self.assertEqual(self.qbo_doc(invoice)["Balance"], Decimal("0.00"))
+        self.assertEqual(len(self.qbo_payments()), 1)
+
+    def test_send_button(self):
+        """Only QuickBooks managers send a payment with the button; it goes once."""
+        self.company.qbo_push_payments = False
+        invoice = self.exported(self.customer, 48.0)
+        payment = self.register_payment(invoice, 48.0)
+        self.assertEqual(payment.qbo_state, "not_synced")
         with self.assertRaises(AccessError):
             payment.with_user(self.invoice_user).action_qbo_push()
         action = payment.with_user(self.qbo_manager).action_qbo_push()
         self.assertEqual(action["params"]["message"], "1 sent to QuickBooks")
-        self.assertEqual(self.qbo_sandbox_company.get("Payment", payment.qbo_id)["TotalAmt"], Decimal("64.00"))
+        self.assertEqual(self.qbo_sandbox_company.get("Payment", payment.qbo_id)["TotalAmt"], Decimal("48.00"))
         self.assertEqual(self.qbo_doc(invoice)["Balance"], Decimal("0.00"))
+        self.assertEqual(self.sync(), "0 payments imported")
+        self.assertEqual(len(self.qbo_payments()), 1)

@@ -28,6 +28,8 @@ from . import qbo_payment_sync
 from . import qbo_payment_review
 from . import qbo_payment_push
 from . import qbo_payment_void
+from . import qbo_payment_reapply
+from . import account_partial_reconcile
 from . import account_payment
 from . import qbo_webhook_event
 from . import qbo_event_rule

@@ -182,6 +182,13 @@ class AccountPayment(models.Model):
             queued.sudo().write({"qbo_state": "not_synced", "qbo_retry_count": 0, "qbo_next_attempt": False})
         return in_qbo
 
+    def _qbo_queue_reapply(self):
+        """Queue these payments (in QuickBooks already) to be applied there as they are reconciled now."""
+        if self:
+            self.sudo().write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
+                               "qbo_next_attempt": False})
+            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
+
     def _qbo_check_manager(self):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(_("Only QuickBooks managers can synchronize payments with QuickBooks."))

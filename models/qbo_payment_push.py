@@ -63,14 +63,16 @@ class QboPaymentSync(models.AbstractModel):
 
     @api.model
     def _qbo_push_one(self, run, payment):
-        """Create one Odoo payment in QuickBooks, linked to the exported documents it settles."""
-        if payment.qbo_id:
-            self._qbo_save(run, payment, {"qbo_state": "synced", "qbo_error": False})
-            return
+        """Create one Odoo payment in QuickBooks, linked to the exported documents it settles (or, once
+        created, apply it anew as its reconciliation in Odoo changed)."""
         self.env.cr.execute("SELECT id FROM account_payment WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
                             [payment.id])
         if not self.env.cr.fetchone():
             return  # another transaction is sending or editing it
+        if payment.qbo_id:
+            # Already in QuickBooks: its reconciliation changed in Odoo since.
+            self._qbo_reapply(run, payment)
+            return
         entity = payment._qbo_entity()
         documents = self._qbo_settled_documents(payment)
         if any(move.qbo_state == "to_send" and not move.qbo_id for move in documents):
@@ -204,7 +206,9 @@ class QboPaymentSync(models.AbstractModel):
         payment._message_log(body=f"{body} {message}" if message else body)
 
     @api.model
-    def _qbo_push_failure(self, run, payment, entity, error, requestid=None, duration=0.0):
+    def _qbo_push_failure(self, run, payment, entity, error, requestid=None, duration=0.0, operation="create"):
+        """Record a payment that could not be created (or, ``operation="update"``, applied anew) in
+        QuickBooks: retried later when temporary, an error otherwise."""
         retryable = isinstance(error, QboApiError) and error.retryable
         attempts = payment.qbo_retry_count + 1
         values = {"qbo_error": str(error)}
@@ -217,17 +221,22 @@ class QboPaymentSync(models.AbstractModel):
             self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger(at=values["qbo_next_attempt"])
         else:
             values.update(qbo_state="error", qbo_retry_count=0, qbo_next_attempt=False)
-            if requestid and not retryable:
+            if operation == "create" and requestid and not retryable:
                 # QuickBooks refused the creation: the corrected payment is a new request, not a replay.
                 values["qbo_export_generation"] = payment.qbo_export_generation + 1
             status = "error"
             run.report.errors.append((payment.name, str(error)))
         if not self._qbo_save(run, payment, values):
             return
-        run.logs.append(self._qbo_log_values(run.company, payment, "export", "create", entity, status, str(error),
+        run.logs.append(self._qbo_log_values(run.company, payment, "export", operation, entity, status, str(error),
                                              requestid=requestid, duration=duration))
-        payment._message_log(body=_("QuickBooks: the payment was not sent (%s).", error) if status == "error" else
-                             _("QuickBooks: the payment was not sent yet (%s); it will be retried.", error))
+        if operation == "update":
+            body = _("QuickBooks: the payment's new application was not sent (%s).", error) if status == "error" \
+                else _("QuickBooks: the payment's new application was not sent yet (%s); it will be retried.", error)
+        else:
+            body = _("QuickBooks: the payment was not sent (%s).", error) if status == "error" else \
+                _("QuickBooks: the payment was not sent yet (%s); it will be retried.", error)
+        payment._message_log(body=body)
 
     @api.model
     def _qbo_own_payment(self, run, parsed):

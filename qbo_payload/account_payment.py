@@ -157,14 +157,17 @@ def changes(old, new):
 
 # === VALUES -> QUICKBOOKS === #
 
-def build_payment_payload(values):
-    """Return the JSON creating a payment registered in Odoo.
+def build_payment_payload(values, unapplied=False):
+    """Return the JSON creating (or, with ``Id`` and ``SyncToken`` added, updating) a payment
+    registered in Odoo.
 
     :param dict values: ``entity``, ``party_id``, ``total`` (Decimal), ``date`` (ISO), ``currency``
         (None in the home currency), ``rate`` (Decimal, with a currency), ``account_id`` (deposit
         account of a Payment; bank or card account of a BillPayment), ``pay_type`` (BillPayment:
         ``Check`` or ``CreditCard``), ``method_id``, ``reference``, ``note`` and ``allocations``
         (``[{"type", "id", "amount"}]``)
+    :param bool unapplied: a customer payment may settle nothing (its amount is then unapplied, a
+        credit of the customer); a bill payment always pays a bill in QuickBooks
     :rtype: dict
     :raise PaymentPayloadError: when QuickBooks could not take it
     """
@@ -172,7 +175,7 @@ def build_payment_payload(values):
     total = cents(values["total"])
     if total < 0:
         raise PaymentPayloadError("QuickBooks takes no negative payment")
-    if not values["allocations"]:
+    if not values["allocations"] and not (unapplied and entity == "Payment"):
         raise PaymentPayloadError("the payment settles no document in QuickBooks")
     lines = []
     for item in values["allocations"]:

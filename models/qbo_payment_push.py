@@ -80,18 +80,13 @@ class QboPaymentSync(models.AbstractModel):
             self._qbo_save(run, payment, {"qbo_next_attempt": fields.Datetime.now() + timedelta(minutes=EXPORT_WAIT)})
             run.report.waiting += 1
             return
-        exported = {move: amount for move, amount in documents.items() if move.qbo_id and move.qbo_state != "voided"}
-        if not exported:
+        if not any(move.qbo_id and move.qbo_state != "voided" for move in documents):
             # It settles nothing QuickBooks knows: it stays an Odoo-only payment.
             self._qbo_save(run, payment, {"qbo_state": "not_synced", "qbo_error": False})
             return
         requestid = f"{self._qbo_requestid_prefix(run.company)}-p{payment.id}-g{payment.qbo_export_generation}"
         try:
-            missing = [move for move in documents if move not in exported]
-            if missing:
-                raise UserError(_("it also settles %s, not in QuickBooks: export them first",
-                                  ", ".join(move.name for move in missing)))
-            values = self._qbo_push_values(run, payment, entity, exported)
+            values = self._qbo_push_values(run, payment, entity, documents)
             payload = build_payment_payload(values)
         except (UserError, PaymentPayloadError) as error:
             self._qbo_push_failure(run, payment, entity, error)
@@ -118,7 +113,15 @@ class QboPaymentSync(models.AbstractModel):
 
     @api.model
     def _qbo_push_values(self, run, payment, entity, documents):
-        """Return the plain values of the payload of ``payment`` (see ``build_payment_payload``)."""
+        """Return the plain values of the payload of ``payment`` (see ``build_payment_payload``).
+
+        :param dict documents: what the payment settles, as ``_qbo_settled_documents`` gives it
+        :raise UserError: when it settles a document not in QuickBooks, or one QuickBooks cannot link
+        """
+        missing = [move for move in documents if not move.qbo_id or move.qbo_state == "voided"]
+        if missing:
+            raise UserError(_("it also settles %s, not in QuickBooks: export them first",
+                              ", ".join(move.name for move in missing)))
         company = run.company
         move_type, document_entity = PUSHED_DOCUMENTS[entity]
         others = [move.name for move in documents if move.move_type != move_type]

@@ -14,7 +14,6 @@ from ..qbo_payload.account_payment import (
     parse_payment,
     snapshot,
 )
-from .qbo_payment_push import PUSHED_DOCUMENTS
 
 
 class QboPaymentSync(models.AbstractModel):
@@ -37,18 +36,13 @@ class QboPaymentSync(models.AbstractModel):
                 "QuickBooks changed this payment too: apply or review that change first")), operation="update")
             return
         documents = self._qbo_settled_documents(payment)
-        exported = {move: amount for move, amount in documents.items() if move.qbo_id and move.qbo_state != "voided"}
-        document_type = PUSHED_DOCUMENTS[entity][1]
-        wanted = sorted([document_type, move.qbo_id, str(cents(amount))] for move, amount in exported.items())
-        if wanted == sorted((payment.qbo_snapshot or {}).get("allocations") or []) and len(exported) == len(documents):
-            self._qbo_save(run, payment, {"qbo_state": "synced", "qbo_error": False})
-            return
         try:
-            missing = [move for move in documents if move not in exported]
-            if missing:
-                raise UserError(_("it also settles %s, not in QuickBooks: export them first",
-                                  ", ".join(move.name for move in missing)))
-            values = self._qbo_push_values(run, payment, entity, exported)
+            values = self._qbo_push_values(run, payment, entity, documents)
+            allocations = sorted([item["type"], item["id"], str(cents(item["amount"]))]
+                                 for item in values["allocations"])
+            if allocations == sorted((payment.qbo_snapshot or {}).get("allocations") or []):
+                self._qbo_save(run, payment, {"qbo_state": "synced", "qbo_error": False})
+                return
             payload = dict(build_payment_payload(values, unapplied=True), Id=payment.qbo_id,
                            SyncToken=payment.qbo_sync_token)
         except (UserError, PaymentPayloadError) as error:
@@ -79,7 +73,7 @@ class QboPaymentSync(models.AbstractModel):
         run.logs.append(self._qbo_log_values(run.company, payment, "export", "update", entity,
                                              "error" if difference else "success", message, requestid=requestid,
                                              duration=time.monotonic() - start))
-        paid = ", ".join(f"{move.name} ({cents(amount)})" for move, amount in exported.items()) or _("nothing")
+        paid = ", ".join(f"{move.name} ({cents(amount)})" for move, amount in documents.items()) or _("nothing")
         body = _("Applied in QuickBooks as in Odoo (%(entity)s %(id)s): it pays %(paid)s.", entity=entity,
                  id=payment.qbo_id, paid=paid)
         payment._message_log(body=f"{body} {message}" if message else body)

@@ -8,14 +8,14 @@ class AccountPartialReconcile(models.Model):
     def create(self, vals_list):
         # EXTENDS 'account': a payment sent to QuickBooks and reconciled anew goes there again.
         partials = super().create(vals_list)
-        partials._qbo_sent_payments()._qbo_queue_reapply()
+        partials._qbo_sent_payments()._qbo_queue()
         return partials
 
     def unlink(self):
         # EXTENDS 'account': as for a reconciliation, an unreconciled payment goes to QuickBooks again.
         payments = self._qbo_sent_payments()
         result = super().unlink()
-        payments.exists()._qbo_queue_reapply()
+        payments.exists()._qbo_queue()
         return result
 
     def _qbo_sent_payments(self):

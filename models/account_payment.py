@@ -61,11 +61,7 @@ class AccountPayment(models.Model):
         # that settle exported documents, once the reconciliation that follows the posting is done.
         result = super().action_post()
         if not self.env.context.get("qbo_no_push"):
-            to_queue = self.filtered(lambda payment: payment._qbo_pushable())
-            if to_queue:
-                to_queue.sudo().write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
-                                       "qbo_next_attempt": False})
-                self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
+            self.filtered(lambda payment: payment._qbo_pushable())._qbo_queue()
         return result
 
     def action_cancel(self):
@@ -182,8 +178,9 @@ class AccountPayment(models.Model):
             queued.sudo().write({"qbo_state": "not_synced", "qbo_retry_count": 0, "qbo_next_attempt": False})
         return in_qbo
 
-    def _qbo_queue_reapply(self):
-        """Queue these payments (in QuickBooks already) to be applied there as they are reconciled now."""
+    def _qbo_queue(self):
+        """Queue these payments for the payment job: created in QuickBooks, or (already there) applied
+        there as they are reconciled now."""
         if self:
             self.sudo().write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                "qbo_next_attempt": False})

@@ -53,12 +53,10 @@ class QboPaymentSync(models.AbstractModel):
         payments = (lines.matched_debit_ids.debit_move_id | lines.matched_credit_ids.credit_move_id).move_id \
             .origin_payment_id.filtered(lambda payment: payment.qbo_state == "not_synced"
                                         and payment.state in ("in_process", "paid") and payment._qbo_pushable())
+        payments._qbo_queue()
         if payments:
-            payments.write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
-                            "qbo_next_attempt": False})
             payments._message_log_batch(bodies=dict.fromkeys(payments.ids, _(
                 "Queued for QuickBooks: the documents it pays are exported now.")))
-            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
         return payments
 
     @api.model

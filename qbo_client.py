@@ -5,8 +5,10 @@ token, never a body (QuickBooks payloads are financial data).
 """
 import json as jsonlib
 import logging
+import re
 import threading
 import time
+from datetime import datetime, timedelta
 import xml.etree.ElementTree as ElementTree
 from email.utils import parsedate_to_datetime
 
@@ -28,6 +30,7 @@ _logger = logging.getLogger(__name__)
 
 # Entities voided by a sparse update with include=void; the others take operation=void.
 VOID_BY_UPDATE = ("Payment", "SalesReceipt", "BillPayment")
+QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 class QboApiError(Exception):
@@ -136,6 +139,27 @@ class QboApiError(Exception):
 
 def _local_name(tag):
     return tag.rsplit("}", 1)[-1]
+
+
+def parse_qbo_time(text):
+    """Return a QuickBooks time (``2015-07-24T10:35:08-07:00``, ``Z``, any fraction) as a naive UTC datetime.
+
+    :raise ValueError: if ``text`` is not such a time
+    """
+    match = QBO_TIME.match(str(text or "").strip())
+    if not match:
+        raise ValueError(f"not a QuickBooks time: {text!r}")
+    moment = datetime.fromisoformat(match[1] + (f".{match[2][:6]}" if match[2] else ""))
+    zone = (match[3] or "Z").replace(":", "")
+    if zone == "Z":
+        return moment
+    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
+    return moment - timedelta(minutes=minutes if zone[0] == "+" else -minutes)
+
+
+def query_time(moment):
+    """Return a naive UTC datetime as a query-language (and ``changedSince``) value: ``2024-05-01T08:00:00+00:00``."""
+    return moment.replace(microsecond=0).isoformat() + "+00:00"
 
 
 class QboClient:
@@ -304,14 +328,17 @@ class QboClient:
         return self.request("POST", self._segment(entity), params=params, json=body, requestid=requestid)[entity]
 
     def query(self, statement):
-        """Run one query statement and return its ``QueryResponse``.
+        """Run one query statement and return its ``QueryResponse``."""
+        return self.query_answer(statement)["QueryResponse"]
+
+    def query_answer(self, statement):
+        """Run one query statement and return the whole answer (its ``time`` is QuickBooks' clock).
 
         The statement goes in the body (it may be long, and should not sit in access logs); a query
         changes nothing, so it is retried like a GET.
         """
-        body = self.request("POST", "query", data=statement.encode(), idempotent=True,
+        return self.request("POST", "query", data=statement.encode(), idempotent=True,
                             headers={"Content-Type": "application/text"})
-        return body["QueryResponse"]
 
     def query_all(self, entity, where=None, order_by="Id"):
         """Return every ``entity`` matching ``where`` (query-language condition), paging by 1000."""
@@ -358,8 +385,8 @@ class QboClient:
         :param datetime changed_since: naive UTC; QuickBooks looks back 30 days at most
         :rtype: dict
         """
-        since = changed_since.replace(microsecond=0).isoformat() + "+00:00"
-        return self.request("GET", "cdc", params={"entities": ",".join(entities), "changedSince": since})
+        return self.request("GET", "cdc", params={"entities": ",".join(entities),
+                                                  "changedSince": query_time(changed_since)})
 
     def company_info(self):
         """Return the ``CompanyInfo`` of the realm."""

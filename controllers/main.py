@@ -5,19 +5,24 @@ from odoo import http
 from odoo.http import request
 
 from ..const import CALLBACK_ROUTE
-from ..models.res_company import QboOAuthRefused
+from ..models.qbo_connection import QboOAuthRefused
 
-CALLBACK_SECRETS = re.compile(r"\b(code|state)=[^&\s\"]*")
+# The callback's path, raw or percent-encoded once or twice (a logged-out administrator is sent to
+# the login page with the callback, code and state included, in its ``redirect`` parameter).
+CALLBACK_PATHS = re.compile(re.escape(CALLBACK_ROUTE).replace("/", "(?:/|%2F|%252F)"), re.IGNORECASE)
+# ``code=...`` and ``state=...`` in the same forms: the value runs to the next separator.
+CALLBACK_SECRETS = re.compile(r"\b(code|state)(=|%3D|%253D)(.*?)(?=&|%26|%2526|\s|\"|$)", re.IGNORECASE)
 
 
 class RedactOAuthCallback(logging.Filter):
     """Keep the one-time authorization code and the signed state of the OAuth callback out of the
-    HTTP access log, which records every request line."""
+    HTTP access log, which records every request line, in every form they take there."""
 
     def filter(self, record):
-        if isinstance(record.args, tuple) and any(isinstance(arg, str) and CALLBACK_ROUTE in arg for arg in record.args):
+        if isinstance(record.args, tuple) and any(isinstance(arg, str) and CALLBACK_PATHS.search(arg)
+                                                  for arg in record.args):
             record.args = tuple(
-                CALLBACK_SECRETS.sub(r"\1=[redacted]", arg) if isinstance(arg, str) else arg for arg in record.args
+                CALLBACK_SECRETS.sub(r"\1\2[redacted]", arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
 
@@ -36,7 +41,7 @@ class QboOAuthController(http.Controller):
         and stores no token.
         """
         try:
-            _company, return_url = request.env["res.company"]._qbo_oauth_callback(
+            _company, return_url = request.env["qbo.connection"]._qbo_oauth_callback(
                 state, code=code, realm_id=realmId, error=error,
             )
         except QboOAuthRefused as refusal:

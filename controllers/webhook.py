@@ -4,13 +4,12 @@ import hmac
 import json
 import logging
 
-import psycopg2
-
-from odoo import http
+from odoo import fields, http
 from odoo.http import request
 
-from ..models.qbo_webhook_event import OPERATIONS, WEBHOOK_ENTITIES, parse_qbo_time
-from ..models.res_company_qbo_webhook import WEBHOOK_ROUTE
+from ..const import WEBHOOK_MAX_BYTES, WEBHOOK_ROUTE
+from ..qbo_client import parse_qbo_time
+from ..models.qbo_webhook_event import OPERATIONS, WEBHOOK_ENTITIES
 
 _logger = logging.getLogger(__name__)
 
@@ -36,28 +35,43 @@ def _entity_name(name):
     return known.get(str(name or "").lower(), str(name or ""))
 
 
+def _event_time(value):
+    """The time of an event as Intuit wrote it (UTC); the time of receipt when it is unreadable."""
+    try:
+        return parse_qbo_time(value)
+    except ValueError:
+        return fields.Datetime.now()
+
+
 def parse_notification(payload):
     """Return ``{realm_id: [event values]}`` from a legacy (``eventNotifications``) or CloudEvents body.
 
     Events of entities or operations Odoo does not follow are left out.
+
+    :raise ValueError: if the payload has neither shape
     """
     events = {}
     if isinstance(payload, dict):
-        for notification in payload.get("eventNotifications") or []:
+        notifications = payload.get("eventNotifications")
+        if not isinstance(notifications, list) or not all(isinstance(item, dict) for item in notifications):
+            raise ValueError("not a QuickBooks notification")
+        for notification in notifications:
             realm_id = str(notification.get("realmId") or "")
             events.setdefault(realm_id, [])
             for entity in (notification.get("dataChangeEvent") or {}).get("entities") or []:
+                if not isinstance(entity, dict):
+                    raise ValueError("not a QuickBooks notification")
                 values = {"realm_id": realm_id, "qbo_entity": _entity_name(entity.get("name")),
                           "qbo_id": str(entity.get("id") or ""), "operation": entity.get("operation"),
                           "deleted_id": entity.get("deletedId") and str(entity["deletedId"]),
-                          "event_time": parse_qbo_time(entity.get("lastUpdated"))}
+                          "event_time": _event_time(entity.get("lastUpdated"))}
                 values["event_key"] = "legacy:" + _digest(realm_id, values["qbo_entity"], values["qbo_id"],
                                                           values["operation"], entity.get("lastUpdated"))
                 events[realm_id].append(values)
     elif isinstance(payload, list):
         for event in payload:
             if not isinstance(event, dict):
-                continue
+                raise ValueError("not a QuickBooks notification")
             realm_id = str(event.get("intuitaccountid") or "")
             parts = str(event.get("type") or "").split(".")
             entity, verb = (parts[1], parts[2]) if len(parts) >= 4 and parts[0] == "qbo" else ("", "")
@@ -65,8 +79,10 @@ def parse_notification(payload):
             events.setdefault(realm_id, []).append({
                 "realm_id": realm_id, "qbo_entity": _entity_name(entity),
                 "qbo_id": str(event.get("intuitentityid") or ""), "operation": CLOUDEVENT_OPERATIONS.get(verb),
-                "deleted_id": False, "event_time": parse_qbo_time(event.get("time")), "event_key": f"ce:{key}",
+                "deleted_id": False, "event_time": _event_time(event.get("time")), "event_key": f"ce:{key}",
             })
+    else:
+        raise ValueError("not a QuickBooks notification")
     return {realm_id: [event for event in realm_events if event["qbo_entity"] in WEBHOOK_ENTITIES
                        and event["operation"] in dict(OPERATIONS) and event["qbo_id"]]
             for realm_id, realm_events in events.items()}
@@ -74,48 +90,42 @@ def parse_notification(payload):
 
 class QboWebhookController(http.Controller):
 
-    @http.route(WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False, save_session=False)
+    @http.route(WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False, save_session=False,
+                qbo_raw_body=True)
     def qbo_webhook(self, **kwargs):
         """Intuit posts the changes of connected companies here.
 
-        Only a notification signed with the verifier token of every company it concerns is recorded
-        (401 without signature, 403 when forged or for an unknown realm); recording is all that
-        happens here, the processing job does the rest, so the answer comes well within 3 seconds.
+        Nothing an outsider sends is parsed or looked up: the body (at most ``WEBHOOK_MAX_BYTES``,
+        kept raw by ``ir.http``) must first carry the signature of a verifier token Odoo knows,
+        checked in constant time; every unauthenticated request gets the same 401, whatever realm
+        it names. A signed notification is then answered 200, and its events are recorded for the
+        companies connected to its realms whose Intuit app signed it; those of realms Odoo no longer
+        serves (disconnected, or connected with another app) are ignored, so Intuit does not retry
+        them. Recording is all that happens here: the answer comes well within Intuit's 3 seconds.
         """
-        signature = request.httprequest.headers.get("intuit-signature")
-        if not signature:
-            return self._answer(401, "missing signature")
         body = request.httprequest.get_data()
+        signature = request.httprequest.headers.get("intuit-signature")
+        verifiers = {verifier for verifier in request.env["res.company"].sudo().search(
+            [("qbo_webhook_verifier", "!=", False)]).mapped("qbo_webhook_verifier")}
+        signer = next((verifier for verifier in verifiers if signature_ok(body, signature, verifier)), None)
+        if not signer:
+            return self._answer(401, "unauthenticated")
         try:
             by_realm = parse_notification(json.loads(body))
-        except (ValueError, AttributeError, TypeError):
-            return self._answer(403, "unreadable notification")
-        if not by_realm or not all(by_realm):
-            return self._answer(403, "no realm")
-        companies = request.env["res.company"].sudo().search([("qbo_realm_id", "in", list(by_realm))])
-        company_by_realm = {company.qbo_realm_id: company for company in companies}
-        if set(company_by_realm) != set(by_realm):
-            return self._answer(403, "unknown realm")
-        if not all(signature_ok(body, signature, company.qbo_webhook_verifier) for company in companies):
-            return self._answer(403, "wrong signature")
+        except (ValueError, RecursionError):
+            return self._answer(400, "not a QuickBooks notification")
+        connections = request.env["qbo.connection"].sudo().search(
+            [("realm_id", "in", list(by_realm)), ("state", "!=", "disconnected")])
         recorded = 0
-        for realm_id, events in by_realm.items():
-            company = company_by_realm[realm_id]
-            if events and company.qbo_webhook_enabled:
-                recorded += len(self._record(company, events))
+        for connection in connections:
+            company = connection.company_id
+            events = by_realm[connection.realm_id]
+            if events and company.qbo_webhook_enabled and company.qbo_webhook_verifier == signer:
+                recorded += len(request.env["qbo.webhook.event"].sudo()._qbo_record(company, events))
         if recorded:
             request.env.ref("quickbooks_connector.ir_cron_qbo_process_events").sudo()._trigger()
         _logger.info("QuickBooks webhook: %s new event(s) recorded", recorded)
         return self._answer(200, "ok")
-
-    def _record(self, company, events):
-        event_model = request.env["qbo.webhook.event"].sudo()
-        try:
-            with request.env.cr.savepoint():
-                return event_model._qbo_record(company, events)
-        except psycopg2.errors.UniqueViolation:
-            # The same notification arrived twice at once: the other delivery recorded it.
-            return event_model._qbo_record(company, events)
 
     @staticmethod
     def _answer(status, reason):

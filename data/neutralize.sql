@@ -1,5 +1,5 @@
 -- A neutralized copy must never talk to the production QuickBooks company.
-UPDATE qbo_token
+UPDATE qbo_connection
    SET state = 'disconnected',
        access_token = NULL,
        access_token_expires_at = NULL,

@@ -1,12 +1,8 @@
-from collections import defaultdict
-
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.exceptions import UserError
 
 from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES
 
-MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 QBO_MOVE_STATES = [
     ("not_exported", "Not exported"),
     ("to_send", "To export"),
@@ -17,32 +13,17 @@ QBO_MOVE_STATES = [
 ]
 # Fields of a posted move that change its QuickBooks copy when edited.
 QBO_TRACKED_FIELDS = ("ref", "narration", "invoice_date_due")
-# QuickBooks web app per environment (a custom environment is the local sandbox: its own address).
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "qbo.sync.mixin"]
 
     qbo_state = fields.Selection(
         QBO_MOVE_STATES, string="QuickBooks", default="not_exported", required=True, copy=False,
         readonly=True, index=True,
     )
-    qbo_id = fields.Char(string="QuickBooks ID", copy=False, readonly=True, index=True)
     qbo_doc_number = fields.Char(string="QuickBooks Number", copy=False, readonly=True)
-    qbo_sync_token = fields.Char(string="QuickBooks SyncToken", copy=False, readonly=True)
-    qbo_error = fields.Text(string="QuickBooks Error", copy=False, readonly=True)
-    qbo_export_generation = fields.Integer(
-        string="QuickBooks Export Generation", copy=False, readonly=True,
-        help="Part of the requestid of a creation: a new generation starts after a refused creation, so a "
-             "corrected document is really sent again, while a retry after a lost answer replays.",
-    )
-    qbo_pending_requestid = fields.Char(
-        string="QuickBooks Pending Request", copy=False, readonly=True,
-        help="requestid of a creation whose answer was lost: the next attempt sends it again so that "
-             "QuickBooks replays it instead of creating a second copy.",
-    )
-    qbo_retry_count = fields.Integer(string="QuickBooks Attempts", copy=False, readonly=True)
-    qbo_next_attempt = fields.Datetime(string="QuickBooks Next Attempt", copy=False, readonly=True)
     qbo_exported_at = fields.Datetime(string="Exported to QuickBooks on", copy=False, readonly=True)
     qbo_sent_at = fields.Datetime(string="Emailed by QuickBooks on", copy=False, readonly=True)
     qbo_amount_total = fields.Monetary(string="QuickBooks Total", copy=False, readonly=True)
@@ -100,7 +81,7 @@ class AccountMove(models.Model):
         if to_queue:
             to_queue.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                         "qbo_next_attempt": False})
-            self.env.ref("quickbooks_connector.ir_cron_qbo_export_moves")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._trigger()
         return posted
 
     # === ACTION METHODS === #
@@ -112,10 +93,10 @@ class AccountMove(models.Model):
         runs now; larger selections are queued for the export cron, which notifies the user at the end.
 
         :return: a ``display_notification`` action with the counts
-        :raise AccessError: if the user is not a QuickBooks manager
+        :raise AccessError: if the user is not a QuickBooks manager who may change these documents
         :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)
         """
-        self._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         from_expenses = self.filtered("expense_sheet_id")
         documents = (self - from_expenses).filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
         posted = documents.filtered(lambda move: move.state == "posted")
@@ -127,7 +108,7 @@ class AccountMove(models.Model):
         if len(posted) > limit:
             posted.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                       "qbo_next_attempt": False, "qbo_export_requested_by": self.env.uid})
-            self.env.ref("quickbooks_connector.ir_cron_qbo_export_moves")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._trigger()
             message = _("%(count)s documents queued for export to QuickBooks; you will be notified when it is "
                         "done.", count=len(posted))
             if skipped:
@@ -140,12 +121,11 @@ class AccountMove(models.Model):
 
     def action_qbo_retry(self):
         """Export again the documents whose export failed (or changed since their export)."""
-        self._qbo_check_manager()
         return self.action_qbo_export()
 
     def action_qbo_send(self):
         """Have QuickBooks email the exported invoice or credit note to the customer's invoice address."""
-        self._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         moves = self.filtered(lambda move: move.qbo_id and move.qbo_state == "exported"
                               and ENTITY_BY_MOVE_TYPE.get(move.move_type) in SENDABLE_ENTITIES)
         if not moves:
@@ -161,7 +141,7 @@ class AccountMove(models.Model):
         Note: self.ensure_one()
         """
         self.ensure_one()
-        self._qbo_check_manager()
+        self._qbo_check_access("manager")
         wizard = self.env["qbo.preview.wizard"].create(
             self.env["qbo.move.export"].sudo()._qbo_preview_values(self.sudo()))
         return {
@@ -176,24 +156,8 @@ class AccountMove(models.Model):
     def action_qbo_open(self):
         """Open the document in QuickBooks."""
         self.ensure_one()
-        if not self.qbo_url:
-            raise UserError(_("QuickBooks: this document is not in QuickBooks."))
-        return {"type": "ir.actions.act_url", "url": self.qbo_url, "target": "new"}
-
-    def action_qbo_open_logs(self):
-        """Open the QuickBooks exchanges of this document."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_qbo_sync_log")
-        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
-        return action
-
-    # === CRON === #
-
-    @api.model
-    def _cron_qbo_export(self):
-        """Export one bounded batch of queued documents and report progress; the runner calls again
-        while some remain, and the users who queued them are notified when theirs are all done."""
-        self.env["qbo.move.export"]._qbo_cron_export()
+        self._qbo_check_access("user")
+        return self._qbo_open_url(self.qbo_url)
 
     # === TOOLING === #
 
@@ -202,48 +166,3 @@ class AccountMove(models.Model):
         QuickBooks with their expenses (as a Purchase or a Bill), never a second time as a move."""
         self.ensure_one()
         return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id
-
-    def _qbo_write(self, values):
-        """Write QuickBooks bookkeeping fields (``qbo_*``) straight to their columns.
-
-        Nothing depends on them but ``qbo_url``: the accounting checks of ``write`` (balance, lock
-        dates, dynamic lines) have nothing to check, and an export of thousands of documents would
-        pay them for each one; a document must not look edited by hand either.
-        """
-        self._qbo_write_each(dict.fromkeys(self.ids, values))
-
-    @api.model
-    def _qbo_write_each(self, values_by_id):
-        """Like ``_qbo_write``, with values of its own for each move: ``{move id: values}``.
-
-        One UPDATE for all the moves given the same fields (an export settles 30 documents at once).
-        """
-        groups = defaultdict(dict)
-        for move_id, values in values_by_id.items():
-            groups[tuple(sorted(values))][move_id] = values
-        for names, group in groups.items():
-            if any(not name.startswith("qbo_") or name not in self._fields for name in names):
-                raise ValueError(f"_qbo_write only writes QuickBooks fields, not {list(names)}")
-            moves = self.browse(list(group))
-            moves.flush_recordset(list(names))
-            fields_ = [self._fields[name] for name in names]
-            row = "(%s, " + ", ".join(f"%s::{field.column_type[1]}" for field in fields_) + ")"
-            rows = SQL(", ").join(
-                SQL(row, move.id, *(field.convert_to_column(group[move.id][field.name], move) for field in fields_))
-                for move in moves
-            )
-            self.env.cr.execute(SQL(
-                "UPDATE account_move AS move SET %s, write_uid = %s, write_date = %s "
-                "FROM (VALUES %s) AS qbo(id, %s) WHERE move.id = qbo.id",
-                SQL(", ").join(SQL("%s = qbo.%s", SQL.identifier(name), SQL.identifier(name)) for name in names),
-                self.env.uid, self.env.cr.now(), rows, SQL(", ").join(SQL.identifier(name) for name in names),
-            ))
-            moves.invalidate_recordset([*names, "qbo_url", "write_uid", "write_date"])
-
-    def _qbo_check_manager(self):
-        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only QuickBooks managers can export documents to QuickBooks."))
-
-    @api.model
-    def _qbo_notification(self, message, notification_type):
-        return self.env["res.company"]._qbo_notification(message, notification_type)

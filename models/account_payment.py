@@ -1,7 +1,6 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
-MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 # Payments QuickBooks knows: a customer paying (Payment), the company paying a vendor (BillPayment).
 QBO_ENTITY_BY_KIND = {("inbound", "customer"): "Payment", ("outbound", "supplier"): "BillPayment"}
 QBO_PAYMENT_STATES = [
@@ -18,27 +17,18 @@ QBO_REMOTE_CHANGES = [
 
 
 class AccountPayment(models.Model):
-    _inherit = "account.payment"
+    _name = "account.payment"
+    _inherit = ["account.payment", "qbo.sync.mixin"]
 
     qbo_entity = fields.Selection([("Payment", "Payment"), ("BillPayment", "Bill Payment")],
                                   string="QuickBooks Entity", copy=False, readonly=True)
-    qbo_id = fields.Char(string="QBO Payment Id", copy=False, readonly=True, index=True)
-    qbo_sync_token = fields.Char(string="QuickBooks SyncToken", copy=False, readonly=True)
     qbo_origin = fields.Selection(
         [("odoo", "Registered in Odoo"), ("qbo", "Imported from QuickBooks")],
         string="QuickBooks Origin", copy=False, readonly=True,
     )
     qbo_state = fields.Selection(QBO_PAYMENT_STATES, string="QuickBooks", default="not_synced", required=True,
                                  copy=False, readonly=True, index=True)
-    qbo_error = fields.Text(string="QuickBooks Error", copy=False, readonly=True)
     qbo_synced_at = fields.Datetime(string="Synchronized with QuickBooks on", copy=False, readonly=True)
-    qbo_export_generation = fields.Integer(
-        string="QuickBooks Export Generation", copy=False, readonly=True,
-        help="Part of the requestid of the creation in QuickBooks: it changes only after a refused creation, "
-             "so a retry after a lost answer replays instead of creating a second payment.",
-    )
-    qbo_retry_count = fields.Integer(string="QuickBooks Attempts", copy=False, readonly=True)
-    qbo_next_attempt = fields.Datetime(string="QuickBooks Next Attempt", copy=False, readonly=True)
     qbo_snapshot = fields.Json(
         string="QuickBooks Version Booked", copy=False, readonly=True,
         help="Amount, date, currency and documents paid of the QuickBooks version booked in Odoo.",
@@ -69,14 +59,14 @@ class AccountPayment(models.Model):
         # refusal from QuickBooks then rolls the whole cancellation back.
         to_void = self._qbo_before_unpost()
         result = super().action_cancel()
-        self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
+        self.env["qbo.payment.export"].sudo()._qbo_void_payments(to_void.sudo())
         return result
 
     def action_draft(self):
         # EXTENDS 'account': as for a cancellation; posted again, the payment goes to QuickBooks anew.
         to_void = self._qbo_before_unpost()
         result = super().action_draft()
-        self.env["qbo.payment.sync"].sudo()._qbo_void_payments(to_void.sudo())
+        self.env["qbo.payment.export"].sudo()._qbo_void_payments(to_void.sudo())
         return result
 
     def _synchronize_to_moves(self, changed_fields):
@@ -101,39 +91,32 @@ class AccountPayment(models.Model):
         QuickBooks version and reconciled again. Each payment gets a note saying what was done.
 
         :return: a ``display_notification`` action
-        :raise AccessError: if the user is not a QuickBooks manager
+        :raise AccessError: if the user is not a QuickBooks manager who may change these payments
         :raise UserError: if a payment has no pending change, or the change cannot be booked
         """
-        self._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         pending = self.filtered("qbo_remote_change")
         if not pending:
             raise UserError(_("QuickBooks: these payments have no change from QuickBooks to apply."))
-        sync = self.env["qbo.payment.sync"].sudo()
+        pull = self.env["qbo.payment.pull"].sudo()
         for payment in pending:
-            sync._qbo_apply_remote_change(payment.sudo())
+            pull._qbo_apply_remote_change(payment.sudo())
         return self._qbo_notification(_("%s QuickBooks change(s) applied.", len(pending)), "success")
 
     def action_qbo_push(self):
         """Send these payments to QuickBooks now (those settling exported invoices or bills).
 
         :return: a ``display_notification`` action with what was done
-        :raise AccessError: if the user is not a QuickBooks manager
+        :raise AccessError: if the user is not a QuickBooks manager who may change these payments
         """
-        self._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         payments = self.filtered(lambda payment: payment.state in ("in_process", "paid") and not payment.qbo_id
                                  and payment.qbo_origin != "qbo" and payment._qbo_entity())
         if not payments:
             raise UserError(_("QuickBooks: only confirmed customer and vendor payments not yet in QuickBooks can be "
                               "sent."))
-        report = self.env["qbo.payment.sync"].sudo()._qbo_push_payments(payments.sudo())
+        report = self.env["qbo.payment.export"].sudo()._qbo_export(payments.sudo())
         return self._qbo_notification(report.message(), report.notification_type())
-
-    def action_qbo_open_logs(self):
-        """Open the QuickBooks exchanges of this payment."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_qbo_sync_log")
-        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
-        return action
 
     # === TOOLING === #
 
@@ -184,12 +167,4 @@ class AccountPayment(models.Model):
         if self:
             self.sudo().write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                "qbo_next_attempt": False})
-            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
-
-    def _qbo_check_manager(self):
-        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only QuickBooks managers can synchronize payments with QuickBooks."))
-
-    @api.model
-    def _qbo_notification(self, message, notification_type):
-        return self.env["res.company"]._qbo_notification(message, notification_type)
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._trigger()

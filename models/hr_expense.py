@@ -1,10 +1,10 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
 QBO_EXPENSE_STATES = [
     ("not_exported", "Not exported"),
     ("imported", "Imported"),
+    ("to_send", "To export"),
     ("exported", "Exported"),
     ("changed", "Changed since export"),
     ("error", "Error"),
@@ -20,7 +20,8 @@ QBO_TRACKED_FIELDS = ("name", "date", "employee_id", "product_id", "account_id",
 
 
 class HrExpense(models.Model):
-    _inherit = "hr.expense"
+    _name = "hr.expense"
+    _inherit = ["hr.expense", "qbo.sync.mixin"]
 
     qbo_expense_type = fields.Selection(
         [("odoo", "Entered in Odoo"), ("quickbooks", "From QuickBooks")], string="Expense Type",
@@ -32,19 +33,11 @@ class HrExpense(models.Model):
         copy=False, index=True,
     )
     qbo_entity = fields.Char(string="QuickBooks Transaction Type", readonly=True, copy=False)
-    qbo_id = fields.Char(string="QuickBooks ID", readonly=True, copy=False, index=True)
     qbo_line_id = fields.Char(string="QuickBooks Line ID", readonly=True, copy=False)
-    qbo_sync_token = fields.Char(string="QuickBooks SyncToken", readonly=True, copy=False)
     qbo_doc_number = fields.Char(string="QuickBooks Reference", readonly=True, copy=False)
     qbo_payment_type = fields.Selection(
         [("Cash", "Cash"), ("Check", "Check"), ("CreditCard", "Credit Card")], string="Paid in QuickBooks by",
         readonly=True, copy=False,
-    )
-    qbo_error = fields.Text(string="QuickBooks Error", readonly=True, copy=False)
-    qbo_export_generation = fields.Integer(
-        string="QuickBooks Export Generation", readonly=True, copy=False,
-        help="Part of the requestid of a creation: a new generation starts after a refused creation, so a "
-             "corrected expense is really sent again, while a retry after a lost answer replays.",
     )
     qbo_exported_at = fields.Datetime(string="Exported to QuickBooks on", readonly=True, copy=False)
     qbo_amount_total = fields.Monetary(string="QuickBooks Total", currency_field="currency_id", readonly=True,
@@ -90,10 +83,10 @@ class HrExpense(models.Model):
         Expenses imported from QuickBooks are skipped and counted.
 
         :return: a ``display_notification`` action with the counts
-        :raise AccessError: if the user is not a QuickBooks manager
+        :raise AccessError: if the user is not a QuickBooks manager who may change these expenses
         :raise UserError: if some expense of the selection is not approved
         """
-        self._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         imported = self.filtered(lambda expense: expense.qbo_expense_type == "quickbooks")
         to_export = self - imported
         not_approved = to_export.filtered(lambda expense: expense.state not in EXPORTABLE_STATES)
@@ -109,20 +102,5 @@ class HrExpense(models.Model):
 
     def action_qbo_clear_flags(self):
         """Mark the changes and deletions made in QuickBooks as reviewed."""
-        self._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         self.sudo()._qbo_write({"qbo_remote_changed": False, "qbo_remote_deleted": False})
-
-    # === TOOLING === #
-
-    def _qbo_write(self, values):
-        """Write QuickBooks bookkeeping fields (callers run as superuser)."""
-        if self:
-            self.write(values)
-
-    def _qbo_check_manager(self):
-        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only QuickBooks managers can export expenses to QuickBooks."))
-
-    @api.model
-    def _qbo_notification(self, message, notification_type):
-        return self.env["res.company"]._qbo_notification(message, notification_type)

@@ -34,10 +34,10 @@ class HrExpenseSheet(models.Model):
         """Export the expenses of approved, posted or paid reports to QuickBooks (Action > Export to QBO).
 
         :return: a ``display_notification`` action with the counts
-        :raise AccessError: if the user is not a QuickBooks manager
+        :raise AccessError: if the user is not a QuickBooks manager who may change these reports
         :raise UserError: if a report of the selection is not approved
         """
-        self.env["hr.expense"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         not_approved = self.filtered(lambda sheet: sheet.state not in EXPORTABLE_SHEET_STATES)
         if not_approved:
             states = dict(self._fields["state"]._description_selection(self.env))

@@ -1,5 +1,4 @@
 import logging
-import zlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,22 +8,18 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_date
 
+from ..const import NOT_FOUND
 from ..qbo_client import QboApiError
-from ..qbo_payload.account_payment import parse_payment
-from .qbo_payment_sync import PaymentRun, PaymentSyncReport
 
 _logger = logging.getLogger(__name__)
 
 # Events handled per company in one call of the processing job.
 BATCH_SIZE = 500
 NAME_LISTS = ("Customer", "Vendor", "Item")
-NOT_FOUND = "610"
 # Changed entities read in one query.
 READ_CHUNK = 100
 # When QuickBooks is throttling or down, the pending events are tried again this much later.
 RETRY_DELAY = timedelta(minutes=5)
-# One advisory lock per company: two runs never apply the same events at once.
-LOCK_NAMESPACE = zlib.crc32(b"quickbooks_connector.events") & 0x7FFFFFFF
 
 
 class QboEventProcessor(models.AbstractModel):
@@ -68,8 +63,7 @@ class QboEventProcessor(models.AbstractModel):
     @api.model
     def _qbo_process_company(self, company, limit):
         """Apply the company's pending events, entity by entity; return how many were closed."""
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, company.id])
-        if not self.env.cr.fetchone()[0]:
+        if not self.env["qbo.sync.cursor"]._qbo_acquire(company, "events"):
             return 0  # another run is processing this company's events; they stay pending for it
         events = self.env["qbo.webhook.event"].sudo().search(
             [("company_id", "=", company.id), ("state", "=", "pending")], order="event_time, id", limit=limit)
@@ -285,17 +279,12 @@ class QboEventProcessor(models.AbstractModel):
         if self.env["qbo.event.rule"]._qbo_action(company, "payment_created") == "ignore":
             return {"state": "ignored", "record": payment,
                     "action_taken": _("Ignored (rule): left to the payment sync")}
-        sync = self.env["qbo.payment.sync"].sudo()
-        if not sync._qbo_try_lock(company):
-            raise UserError(_("QuickBooks: the payments of %s are being synchronized; try again later.", company.name))
-        run = PaymentRun(company, client, PaymentSyncReport(self.env))
-        sync._qbo_pull_one(run, parse_payment("Payment", doc), payment, None)
-        sync._qbo_flush(run)
-        if run.report.errors:
-            raise UserError("; ".join(f"{label}: {message}" for label, message in run.report.errors))
+        report = self.env["qbo.payment.pull"].sudo()._qbo_pull_now(company, [doc])
+        if report.errors:
+            raise UserError("; ".join(f"{label}: {message}" for label, message in report.errors))
         payment = payment or self.env["account.payment"].sudo().search([
             ("company_id", "=", company.id), ("qbo_entity", "=", "Payment"), ("qbo_id", "=", qbo_id)], limit=1)
-        return {"record": payment, "qbo_sync_token": doc["SyncToken"], "action_taken": str(run.report.message())}
+        return {"record": payment, "qbo_sync_token": doc["SyncToken"], "action_taken": str(report.message())}
 
     # === NAME LISTS AND PURCHASES === #
 
@@ -321,7 +310,7 @@ class QboEventProcessor(models.AbstractModel):
     @api.model
     def _qbo_apply_preferences(self, company, client):
         """Read the QuickBooks company's settings again: exports depend on them."""
-        company.sudo().write(company._qbo_read_company(client))
+        company._qbo_connection()._qbo_refresh_settings(client)
         return {"action_taken": _("QuickBooks company settings read again")}
 
     @api.model

@@ -1,114 +1,108 @@
-import hashlib
-import json
 import time
-
-from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import CATEGORY_ENTITY, NOT_FOUND, PROJECT_ENTITY
 from ..qbo_client import QboApiError
 from ..qbo_master_data import SyncSummary
-from ..qbo_payload.account_move import PayloadError, amounts_differ, qbo_amounts, update_payload
+from ..qbo_payload.account_move import PayloadError, qbo_amounts
 from ..qbo_payload.hr_expense import PAYMENT_TYPE_BY_ACCOUNT_TYPE, build_expense_payload
-from .qbo_expense_sync import CATEGORY_ENTITY, PROJECT_ENTITY, ExpenseRun
+from .qbo_export_engine import ExportReport, ExportRun
 
-STALE_OBJECT = "5010"
-NOT_FOUND = "610"
 PAYMENT_LINK_TYPES = ("BillPaymentCheck", "BillPaymentCreditCard", "BillPayment")
 
 
-class ExpenseExportReport:
+class ExpenseExportReport(ExportReport):
     """What an export of expenses did, counted for the message the user gets."""
 
-    def __init__(self, env):
-        self.env = env
-        self.created = 0
-        self.updated = 0
-        self.unchanged = 0
-        self.locked = 0
-        self.errors = []  # (expense name, message)
-
     def message(self, skipped=0):
-        parts = [self.env._("%s exported", self.created + self.updated)]
+        parts = [self.env._("%s exported", self.exported)]
         if self.updated:
             parts.append(self.env._("%s of them updated", self.updated))
         if self.unchanged:
             parts.append(self.env._("%s already up to date", self.unchanged))
         if skipped:
             parts.append(self.env._("%s skipped: they came from QuickBooks", skipped))
-        if self.locked:
-            parts.append(self.env._("%s skipped: being exported by another process", self.locked))
-        if self.errors:
-            details = "; ".join(f"{name}: {message}" for name, message in self.errors[:5])
-            parts.append(self.env._("%(count)s failed (%(details)s)", count=len(self.errors), details=details))
-        return ", ".join(parts)
-
-    def notification_type(self):
-        if self.errors:
-            return "danger" if not (self.created or self.updated) else "warning"
-        return "warning" if self.locked else "success"
+        return ", ".join(parts + self.common_parts())
 
 
 class QboExpenseExport(models.AbstractModel):
-    """Exports approved Odoo expenses to QuickBooks Online, and removes their copies when refused.
+    """Approved Odoo expenses to QuickBooks Online: an adapter of the export engine.
 
     Company-paid expenses become Purchases paid from the company's payment account, employee-paid
     ones Bills to the employee as a vendor, each with its project on the line; everything they refer
-    to is resolved for the whole selection, each one goes with a replay-safe requestid, and
-    QuickBooks' total is checked to the cent.
+    to is resolved for the whole selection. Refused or deleted, their copies are removed from
+    QuickBooks (it cannot void purchases and bills).
     """
 
     _name = "qbo.expense.export"
-    _inherit = "qbo.expense.sync"
+    _inherit = "qbo.export.engine"
     _description = "QuickBooks Export of Expenses"
+
+    _qbo_model = "hr.expense"
+    _qbo_requestid_tag = "x"
+    _qbo_retry_cron = "quickbooks_connector.ir_cron_qbo_export"
 
     @api.model
     def _qbo_export_expenses(self, expenses):
         """Export ``expenses`` (approved, entered in Odoo, any companies); return the report."""
-        report = ExpenseExportReport(self.env)
-        for company, company_expenses in expenses.grouped("company_id").items():
-            self._qbo_export_company(company, company_expenses, report)
-        return report
+        return self._qbo_export(expenses)
+
+    # === ENGINE HOOKS === #
 
     @api.model
-    def _qbo_export_company(self, company, expenses, report):
-        """Export one company's expenses; each outcome is written on its expense and logged."""
-        expenses = self._qbo_lock(expenses, report)
+    def _qbo_new_report(self):
+        return ExpenseExportReport(self.env)
+
+    @api.model
+    def _qbo_exportable_domain(self):
+        return [("state", "in", ("approved", "done")), ("qbo_expense_type", "=", "odoo")]
+
+    @api.model
+    def _qbo_prepare(self, run, expenses):
         up_to_date = expenses.filtered(lambda expense: expense.qbo_state == "exported" and expense.qbo_id
                                        and not expense.qbo_remote_changed and not expense.qbo_remote_deleted)
-        report.unchanged += len(up_to_date)
+        run.report.unchanged += len(up_to_date)
         expenses -= up_to_date
-        if not expenses:
-            return
-        run = ExpenseRun(company)
-        try:
-            run.client = company._qbo_get_client()
-            run.settings = company._qbo_export_settings(run.client)
-            resolved = self._qbo_resolve(run, expenses)
-        except (UserError, QboApiError) as error:
-            for expense in expenses:
-                self._qbo_export_failure(run, report, expense, "update" if expense.qbo_id else "create", error)
-            self._qbo_flush(run)
-            return
-        for expense in expenses:
+        # Paid by someone else since its export: the old transaction goes, a new one comes.
+        moved = expenses.filtered(lambda expense: expense.qbo_id and expense.qbo_entity != self._qbo_entity(expense))
+        for expense in moved:
             try:
-                entity, payload, expected = self._qbo_build_one(run, expense, resolved)
-            except PayloadError as error:
-                self._qbo_export_failure(run, report, expense, "update" if expense.qbo_id else "create", error)
-                continue
-            self._qbo_send(run, report, expense, entity, payload, expected)
-        self._qbo_flush(run)
+                self._qbo_remove_one(run, expense)
+            except UserError as error:
+                self._qbo_apply_failure(run, expense, "delete", error)
+                expenses -= expense
+        return expenses
 
     @api.model
-    def _qbo_lock(self, expenses, report):
-        """Lock the expenses' rows, skipping those another transaction is exporting or editing."""
-        self.env.cr.execute("SELECT id FROM hr_expense WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
-                            [tuple(expenses.ids)])
-        locked_ids = {row[0] for row in self.env.cr.fetchall()}
-        skipped = expenses.filtered(lambda expense: expense.id not in locked_ids)
-        report.locked += len(skipped)
-        return expenses - skipped
+    def _qbo_entity(self, expense):
+        return "Purchase" if expense.payment_mode == "company_account" else "Bill"
+
+    @api.model
+    def _qbo_success_values(self, run, expense, entity, doc):
+        qbo_total, _qbo_tax = qbo_amounts(doc)
+        lines = [line for line in doc.get("Line") or () if line.get("DetailType") == "AccountBasedExpenseLineDetail"]
+        values = {
+            "qbo_entity": entity,
+            "qbo_line_id": str(lines[0].get("Id")) if lines else False,
+            "qbo_doc_number": doc.get("DocNumber") or False,
+            "qbo_exported_at": fields.Datetime.now(),
+            "qbo_amount_total": float(qbo_total),
+            "qbo_remote_changed": False,
+            "qbo_remote_deleted": False,
+        }
+        if entity == "Purchase":
+            values["qbo_payment_type"] = doc.get("PaymentType")
+        return values
+
+    @api.model
+    def _qbo_success_note(self, run, expense, operation, entity, doc, message):
+        # Expenses have no QuickBooks web page of their own to link to: the number says which one.
+        label = _("Exported to QuickBooks") if operation == "create" else _("Updated in QuickBooks")
+        body = _("%(label)s: %(entity)s %(number)s", label=label, entity=entity,
+                 number=doc.get("DocNumber") or doc["Id"])
+        return f"{body} {message}" if message else body
 
     # === WHAT THE EXPENSES REFER TO === #
 
@@ -166,7 +160,7 @@ class QboExpenseExport(models.AbstractModel):
     # === PAYLOADS === #
 
     @api.model
-    def _qbo_build_one(self, run, expense, resolved):
+    def _qbo_build(self, run, expense, resolved):
         """Return ``(entity, payload, expected)`` for ``expense``.
 
         :raise PayloadError: when a record it refers to is not in QuickBooks or it cannot be expressed
@@ -274,108 +268,6 @@ class QboExpenseExport(models.AbstractModel):
         return [{"amount": amount, "description": ", ".join(expense.tax_ids.mapped("name")),
                  "account_qbo_id": account_id}]
 
-    # === SENDING === #
-
-    @api.model
-    def _qbo_send(self, run, report, expense, entity, payload, expected):
-        """Create, or update at the stored SyncToken, one expense's QuickBooks transaction."""
-        if expense.qbo_id and expense.qbo_entity != entity:
-            # Paid by someone else since its export: the old transaction goes, a new one comes.
-            try:
-                self._qbo_remove_one(run, expense)
-            except UserError as error:
-                self._qbo_export_failure(run, report, expense, "delete", error)
-                return
-        operation = "update" if expense.qbo_id else "create"
-        if operation == "update":
-            payload = update_payload(payload, expense.qbo_id, expense.qbo_sync_token or "0")
-            requestid = self._qbo_update_requestid(expense, payload)
-        else:
-            requestid = self._qbo_create_requestid(expense)
-        start = time.monotonic()
-        try:
-            if operation == "create":
-                doc = run.client.create(entity, payload, requestid=requestid)
-            else:
-                doc = self._qbo_update(run, expense, entity, payload, requestid)
-        except QboApiError as error:
-            self._qbo_export_failure(run, report, expense, operation, error, requestid, time.monotonic() - start,
-                                     entity)
-            return
-        self._qbo_export_success(run, report, expense, operation, entity, doc, expected, requestid,
-                                 time.monotonic() - start)
-
-    @api.model
-    def _qbo_update(self, run, expense, entity, payload, requestid):
-        """Send a full update; a stale SyncToken (someone changed it in QuickBooks) is re-read and sent once more."""
-        try:
-            return run.client.update(entity, payload, requestid=requestid)
-        except QboApiError as error:
-            if error.code != STALE_OBJECT:
-                raise
-        current = run.client.read(entity, expense.qbo_id)
-        body = update_payload({key: value for key, value in payload.items()
-                               if key not in ("Id", "SyncToken", "sparse")}, current["Id"], current["SyncToken"])
-        return run.client.update(entity, body, requestid=self._qbo_update_requestid(expense, body))
-
-    @api.model
-    def _qbo_export_success(self, run, report, expense, operation, entity, doc, expected, requestid, duration):
-        """Record QuickBooks' answer; a total or tax differing from Odoo's by a cent is an error."""
-        qbo_total, _qbo_tax = qbo_amounts(doc)
-        lines = [line for line in doc.get("Line") or () if line.get("DetailType") == "AccountBasedExpenseLineDetail"]
-        values = {
-            "qbo_entity": entity,
-            "qbo_id": str(doc["Id"]),
-            "qbo_line_id": str(lines[0].get("Id")) if lines else False,
-            "qbo_sync_token": str(doc.get("SyncToken", "")),
-            "qbo_doc_number": doc.get("DocNumber") or False,
-            "qbo_exported_at": fields.Datetime.now(),
-            "qbo_amount_total": float(qbo_total),
-            "qbo_remote_changed": False,
-            "qbo_remote_deleted": False,
-        }
-        if entity == "Purchase":
-            values["qbo_payment_type"] = doc.get("PaymentType")
-        difference = amounts_differ(doc, expected)
-        message = False
-        if difference:
-            message = _("Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total "
-                        "%(odoo_total)s (tax %(odoo_tax)s).", **{key: str(value) for key, value in difference.items()})
-            values.update(qbo_state="error", qbo_error=message)
-            report.errors.append((expense.name, message))
-        else:
-            values.update(qbo_state="exported", qbo_error=False)
-            if operation == "create":
-                report.created += 1
-            else:
-                report.updated += 1
-        expense._qbo_write(values)
-        run.logs.append(self._qbo_log_values(run, expense, "export", operation, entity,
-                                             "error" if difference else "success", message, requestid, duration,
-                                             doc["Id"]))
-        label = _("Exported to QuickBooks") if operation == "create" else _("Updated in QuickBooks")
-        body = Markup("%s: %s %s") % (label, entity, doc.get("DocNumber") or doc["Id"])
-        run.notes[expense.id] = body + Markup("<br/>") + message if message else body
-
-    @api.model
-    def _qbo_export_failure(self, run, report, expense, operation, error, requestid=None, duration=0.0,
-                            entity=None):
-        """Record a failed export; a refused creation starts a new export generation (a new requestid)."""
-        entity = entity or expense.qbo_entity or ("Purchase" if expense.payment_mode == "company_account" else "Bill")
-        retryable = isinstance(error, QboApiError) and error.retryable
-        message = str(error)
-        values = {"qbo_state": "error", "qbo_error": message}
-        if operation == "create" and not retryable:
-            # The creation was refused: the corrected expense is a new request, not a replay.
-            values["qbo_export_generation"] = expense.qbo_export_generation + 1
-        if retryable:
-            message = _("%s (temporary: export again to retry)", message)
-        expense._qbo_write(values)
-        report.errors.append((expense.name, message))
-        run.logs.append(self._qbo_log_values(run, expense, "export", operation, entity, "error", message,
-                                             requestid, duration, expense.qbo_id))
-        run.notes[expense.id] = Markup("%s %s") % (_("QuickBooks export failed:"), message)
-
     # === REMOVAL === #
 
     @api.model
@@ -385,7 +277,7 @@ class QboExpenseExport(models.AbstractModel):
         :raise UserError: if QuickBooks refuses, e.g. because the bill was paid there
         """
         for company, company_expenses in expenses.grouped("company_id").items():
-            run = ExpenseRun(company)
+            run = ExportRun(company, self._qbo_new_report())
             run.client = company._qbo_get_client()
             for expense in company_expenses:
                 self._qbo_remove_one(run, expense)
@@ -416,19 +308,6 @@ class QboExpenseExport(models.AbstractModel):
             "qbo_error": False, "qbo_remote_changed": False, "qbo_remote_deleted": False,
             "qbo_export_generation": expense.qbo_export_generation + 1,
         })
-        run.logs.append(self._qbo_log_values(run, expense, "export", "delete", entity, "success", False, requestid,
+        run.logs.append(self._qbo_log_values(run, expense, "delete", entity, "success", False, requestid,
                                              time.monotonic() - start, qbo_id))
         run.notes[expense.id] = _("Removed from QuickBooks (%(entity)s %(id)s).", entity=entity, id=qbo_id)
-
-    # === REQUEST IDS === #
-
-    @api.model
-    def _qbo_create_requestid(self, expense):
-        """The requestid of an expense's creation: stable for one export generation."""
-        return f"{self._qbo_requestid_prefix(expense.company_id)}-x{expense.id}-g{expense.qbo_export_generation}"
-
-    @api.model
-    def _qbo_update_requestid(self, expense, payload):
-        """The requestid of an update: the SyncToken it applies to and a digest of what it sends."""
-        digest = hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:10]
-        return f"{self._qbo_requestid_prefix(expense.company_id)}-x{expense.id}-u{payload.get('SyncToken')}-{digest}"

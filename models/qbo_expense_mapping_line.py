@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .qbo_expense_sync import CATEGORY_ENTITY, PROJECT_ENTITY, ExpenseRun
+from ..const import CATEGORY_ENTITY, PROJECT_ENTITY
 
 # QuickBooks account types an expense is filed under (the "categories" of QuickBooks expenses).
 EXPENSE_ACCOUNT_TYPES = ("Expense", "Other Expense", "Cost of Goods Sold")
@@ -36,7 +36,7 @@ class QboExpenseMappingLine(models.TransientModel):
     @api.model
     def action_open_screen(self, kind):
         """Read QuickBooks and open the mapping screen of ``kind`` (``category`` or ``project``)."""
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager")
         company = self.env.company
         self._qbo_rebuild(company, kind)
         return {
@@ -76,7 +76,7 @@ class QboExpenseMappingLine(models.TransientModel):
         # OVERRIDE: choosing the Odoo side of a row is linking it.
         result = super().write(vals)
         if not self.env.context.get("qbo_no_link") and {"product_id", "analytic_account_id"} & set(vals):
-            self.env["qbo.master.data.sync"]._qbo_check_manager()
+            self._qbo_check_access("manager", "write")
             for row in self:
                 row._qbo_relink()
         return result
@@ -102,20 +102,19 @@ class QboExpenseMappingLine(models.TransientModel):
 
     def action_create_in_odoo(self):
         """Create the Odoo expense category or project of the selected rows that have none."""
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         rows = self.filtered(lambda row: not (row.product_id if row.kind == "category" else row.analytic_account_id))
         if not rows:
             raise UserError(_("QuickBooks: select rows without an Odoo record."))
         company = rows.company_id
         company.ensure_one()
         pull = self.env["qbo.expense.pull"].sudo()
-        run = ExpenseRun(company)
-        run.client = company._qbo_get_client()
-        report = pull._qbo_pull_report()
+        client = company._qbo_get_client()
+        report = pull._qbo_new_report()
         for kind, kind_rows in rows.grouped("kind").items():
             ids = set(kind_rows.mapped("qbo_id"))
-            records = pull._qbo_categories(run, ids, report) if kind == "category" else \
-                pull._qbo_projects(run, ids, report)
+            records = pull._qbo_categories(company, client, ids, report) if kind == "category" else \
+                pull._qbo_projects(company, client, ids, report)
             for row in kind_rows.filtered(lambda row: row.qbo_id in records):
                 field = "product_id" if kind == "category" else "analytic_account_id"
                 row.with_context(qbo_no_link=True)[field] = records[row.qbo_id].id

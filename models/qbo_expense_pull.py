@@ -1,40 +1,34 @@
 import logging
-from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo import Command, _, api, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
-from ..qbo_client import QboApiError
-from ..qbo_master_data import SyncSummary, query_literal
+from ..const import CATEGORY_ENTITY, PROJECT_ENTITY
+from ..qbo_master_data import SyncSummary
 from ..qbo_payload.account_move import PayloadError
-from ..qbo_payload.money import cents
 from ..qbo_payload.hr_expense import purchase_header, purchase_lines
+from ..qbo_payload.money import cents
 from .hr_expense import EDITABLE_STATES
-from .qbo_expense_sync import CATEGORY_ENTITY, PROJECT_ENTITY, ExpenseRun
+from .qbo_export_engine import SyncReport
 
 _logger = logging.getLogger(__name__)
 
-# A pull reads again what changed this long before its cursor (QuickBooks stamps to the second,
-# and a change may be committed after a later one was read).
-PULL_OVERLAP = timedelta(minutes=5)
-# Key of the transaction-level advisory lock that keeps two pulls of one company apart.
-PULL_LOCK_KEY = 7_418_301
+# Purchases handled per company in one call of the job or of Sync Expense.
+BATCH_SIZE = 500
 
 
-class ExpensePullReport:
+class ExpensePullReport(SyncReport):
     """What a pull of QuickBooks expenses did."""
 
     def __init__(self, env):
-        self.env = env
+        super().__init__(env)
         self.imported = 0
-        self.updated = 0
         self.flagged_changed = 0
         self.flagged_deleted = 0
         self.skipped = 0
-        self.errors = []  # (QuickBooks transaction label, message)
 
     def message(self):
         parts = [self.env._("%s expenses imported", self.imported)]
@@ -42,122 +36,100 @@ class ExpensePullReport:
             parts.append(self.env._("%s updated", self.updated))
         if self.flagged_changed:
             parts.append(self.env._("%s changed in QuickBooks after submission (flagged, not applied)",
-                           self.flagged_changed))
+                                    self.flagged_changed))
         if self.flagged_deleted:
             parts.append(self.env._("%s deleted in QuickBooks (flagged)", self.flagged_deleted))
         if self.skipped:
             parts.append(self.env._("%s credit card refunds skipped", self.skipped))
-        if self.errors:
-            details = "; ".join(f"{label}: {message}" for label, message in self.errors[:5])
-            parts.append(self.env._("%(count)s failed (%(details)s)", count=len(self.errors), details=details))
-        return ", ".join(parts)
+        if self.remaining:
+            parts.append(self.env._("more are being imported in the background"))
+        return ", ".join(parts + self.common_parts())
 
     def notification_type(self):
-        if self.errors:
+        if self.errors or self.busy:
             return "warning"
         return "warning" if self.flagged_changed or self.flagged_deleted else "success"
 
 
 class QboExpensePull(models.AbstractModel):
-    """Imports QuickBooks purchases (cash, check, credit card) as Odoo expenses.
+    """QuickBooks purchases (cash, check, credit card) become Odoo expenses: an adapter of the pull engine.
 
-    Incremental: a cursor per company on ``MetaData.LastUpdatedTime``, with an overlap. One expense
-    per purchase line, never duplicated (one expense per QuickBooks line and company). Changes apply
-    until the expense is submitted; after that they are flagged, as are deletions. Purchases exported
-    from Odoo are recognised by their Id and never imported again.
+    One expense per purchase line, never duplicated (one expense per QuickBooks line and company).
+    Changes apply until the expense is submitted; after that they are flagged, as are deletions
+    (found through change data capture, for purchases and for the bills of exported expenses).
+    Purchases exported from Odoo are recognised by their Id and never imported again.
     """
 
     _name = "qbo.expense.pull"
-    _inherit = "qbo.expense.sync"
+    _inherit = "qbo.pull.engine"
     _description = "QuickBooks Import of Expenses"
 
+    _qbo_stream = "expense"
+    _qbo_entity = "Purchase"
+
     @api.model
-    def _qbo_cron_pull(self):
-        """Pull the expenses of every connected company; one company's failure does not stop the others."""
-        companies = self.env["res.company"].search([("qbo_state", "=", "connected")])
-        for company in companies:
-            try:
-                with self.env.cr.savepoint():
-                    report = self._qbo_pull_expenses(company)
-                _logger.info("QuickBooks: expenses of company %s pulled: %s", company.id, report.message())
-            except (UserError, QboApiError) as error:
-                _logger.info("QuickBooks: pulling the expenses of company %s failed: %s", company.id, error)
-        self.env["ir.cron"]._notify_progress(done=len(companies), remaining=0)
+    def _cron_qbo_pull_expenses(self):
+        """Pull the expenses of the connected company served least recently (one per call)."""
+        self._qbo_cron_pull(BATCH_SIZE)
 
     @api.model
     def _qbo_pull_expenses(self, company):
         """Import the QuickBooks purchases of ``company`` changed since its cursor; return the report.
 
-        :raise UserError: if the company is not connected or another pull of it is running
+        :raise UserError: if the company is not connected
         :raise QboApiError: if QuickBooks cannot be read
         """
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [PULL_LOCK_KEY, company.id])
-        if not self.env.cr.fetchone()[0]:
-            raise UserError(_("QuickBooks: the expenses of %s are being synchronized already; try again later.",
-                              company.name))
-        report = self._qbo_pull_report()
-        run = ExpenseRun(company)
-        run.client = company._qbo_get_client()
-        docs = run.client.query_all("Purchase", where=self._qbo_pull_where(company))
-        changed_ids = {str(doc["Id"]) for doc in docs}
-        recheck = self.env["hr.expense"].search([
-            ("company_id", "=", company.id), ("qbo_entity", "=", "Purchase"), ("qbo_remote_changed", "=", True),
-            ("qbo_expense_type", "=", "quickbooks"), ("state", "in", EDITABLE_STATES),
-        ])
-        docs += self._qbo_read_ids(run, "Purchase", set(recheck.mapped("qbo_id")) - changed_ids)
-        failed = []
-        context = self._qbo_pull_context(run, docs, report)
-        for doc in docs:
-            label = _("Purchase %s", doc.get("DocNumber") or doc["Id"])
-            try:
-                with self.env.cr.savepoint():
-                    self._qbo_pull_one(run, report, doc, context)
-            except (PayloadError, UserError, ValidationError, AccessError) as error:
-                failed.append(doc)
-                report.errors.append((label, str(error)))
-                run.logs.append(self._qbo_log_values(run, None, "import", "read", "Purchase", "error", str(error),
-                                                     None, 0.0, doc["Id"], label))
-        self._qbo_flag_deleted(run, report, changed_ids)
-        self._qbo_advance_cursor(company, docs, failed, changed_ids)
-        self._qbo_flush(run)
+        report = self._qbo_pull(company, BATCH_SIZE)
+        if report.remaining:
+            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_expenses")._trigger()
         return report
 
+    # === ENGINE HOOKS === #
+
     @api.model
-    def _qbo_pull_report(self):
-        """Return an empty report of a pull."""
+    def _qbo_new_report(self):
         return ExpensePullReport(self.env)
 
     @api.model
-    def _qbo_pull_where(self, company):
-        """The query condition of a pull: what changed since the cursor, from the start date on."""
-        conditions = []
-        if company.qbo_expense_cursor:
-            since = datetime.fromisoformat(company.qbo_expense_cursor) - PULL_OVERLAP
-            conditions.append(f"MetaData.LastUpdatedTime > {query_literal(since.isoformat())}")
-        if company.qbo_expense_start_date:
-            conditions.append(f"TxnDate >= {query_literal(fields.Date.to_string(company.qbo_expense_start_date))}")
-        return " AND ".join(conditions) or None
+    def _qbo_pull_conditions(self, run):
+        """Only purchases dated from the company's start date on."""
+        if run.company.qbo_expense_start_date:
+            return [f"TxnDate >= '{run.company.qbo_expense_start_date.isoformat()}'"]
+        return []
 
     @api.model
-    def _qbo_advance_cursor(self, company, docs, failed, read_ids):
-        """Move the cursor to the latest change read, but never past a purchase that failed: it is read again."""
-        stamps = [datetime.fromisoformat(doc["MetaData"]["LastUpdatedTime"]) for doc in docs
-                  if str(doc["Id"]) in read_ids and (doc.get("MetaData") or {}).get("LastUpdatedTime")]
-        if not stamps:
-            return
-        cursor = max(stamps)
-        failed_stamps = [datetime.fromisoformat(doc["MetaData"]["LastUpdatedTime"]) for doc in failed
-                         if (doc.get("MetaData") or {}).get("LastUpdatedTime")]
-        if failed_stamps:
-            cursor = min(cursor, min(failed_stamps) - timedelta(seconds=1))
-        current = company.qbo_expense_cursor and datetime.fromisoformat(company.qbo_expense_cursor)
-        if not current or cursor > current:
-            company.sudo().qbo_expense_cursor = cursor.isoformat()
+    def _qbo_pull_recheck_ids(self, run):
+        """The purchases whose change was flagged while their expenses were submitted: back in an
+        editable state, the change applies now."""
+        recheck = self.env["hr.expense"].search([
+            ("company_id", "=", run.company.id), ("qbo_entity", "=", "Purchase"), ("qbo_remote_changed", "=", True),
+            ("qbo_expense_type", "=", "quickbooks"), ("state", "in", EDITABLE_STATES),
+        ])
+        return list(set(recheck.mapped("qbo_id")))
+
+    @api.model
+    def _qbo_pull_label(self, doc):
+        return _("Purchase %s", doc.get("DocNumber") or doc["Id"])
+
+    @api.model
+    def _qbo_deleted_entities(self):
+        return ["Purchase", "Bill"]
+
+    @api.model
+    def _qbo_pull_deleted(self, run, entity, qbo_ids):
+        """Flag the expenses whose QuickBooks transaction was deleted there."""
+        expenses = self.env["hr.expense"].search([
+            ("company_id", "=", run.company.id), ("qbo_entity", "=", entity), ("qbo_id", "in", qbo_ids),
+            ("qbo_remote_deleted", "=", False),
+        ])
+        for expense in expenses:
+            self._qbo_flag(run, expense, _("%(entity)s %(id)s no longer exists in QuickBooks.",
+                                           entity=entity, id=expense.qbo_id), deleted=True)
 
     # === WHAT THE PURCHASES REFER TO === #
 
     @api.model
-    def _qbo_pull_context(self, run, docs, report):
+    def _qbo_pull_context(self, run, docs):
         """Resolve, for all ``docs`` at once, the Odoo records their payees, categories, projects and
         taxes are; what cannot be resolved is left out (the purchases using it then fail)."""
         company = run.company
@@ -176,24 +148,23 @@ class QboExpensePull(models.AbstractModel):
         customer_ids = {ref["value"] for detail, line in details for ref in (line.get("ProjectRef"),
                                                                              detail.get("CustomerRef")) if ref}
         customer_ids |= {doc["ProjectRef"]["value"] for doc in docs if doc.get("ProjectRef")}
-        items = self._qbo_item_categories(run, item_ids)
+        items = self._qbo_item_categories(company, run.client, item_ids)
         account_ids |= {account_id for account_id in items.values() if isinstance(account_id, str)}
-        categories = self._qbo_categories(run, account_ids, report)
+        categories = self._qbo_categories(company, run.client, account_ids, run.report)
         return {
             "employees": employees,
             "vendors": vendors,
             "items": {item_id: categories.get(value) if isinstance(value, str) else value
                       for item_id, value in items.items()},
             "categories": categories,
-            "projects": self._qbo_projects(run, customer_ids, report),
+            "projects": self._qbo_projects(company, run.client, customer_ids, run.report),
             "taxes": self._qbo_purchase_taxes(company),
         }
 
     @api.model
-    def _qbo_item_categories(self, run, item_ids):
+    def _qbo_item_categories(self, company, client, item_ids):
         """Return ``{item_id: product}`` for items linked to an expensable product without cost, else
         ``{item_id: expense account id}`` (the item is then filed under that account's category)."""
-        company = run.company
         linked = self.env["qbo.mapping"]._records_for(company, "Item", item_ids)
         result = {}
         for item_id, product in linked.items():
@@ -202,17 +173,16 @@ class QboExpensePull(models.AbstractModel):
                 result[item_id] = product
         todo = set(item_ids) - set(result)
         if todo:
-            for doc in self._qbo_read_ids(run, "Item", todo, inactive=True):
+            for doc in self._qbo_read_ids(client, "Item", todo, inactive=True):
                 account_id = (doc.get("ExpenseAccountRef") or {}).get("value")
                 if account_id:
                     result[str(doc["Id"])] = str(account_id)
         return result
 
     @api.model
-    def _qbo_categories(self, run, account_ids, report):
+    def _qbo_categories(self, company, client, account_ids, report):
         """Return ``{account_id: expense product}``: the linked category of each QuickBooks account,
         else an expense product booking on that account (linked now), else a new one."""
-        company = run.company
         mapping = self.env["qbo.mapping"]
         result = mapping._records_for(company, CATEGORY_ENTITY, account_ids)
         todo = set(account_ids) - set(result)
@@ -222,11 +192,11 @@ class QboExpensePull(models.AbstractModel):
         missing = todo - set(accounts)
         if missing:
             summary = SyncSummary()
-            docs = self._qbo_read_ids(run, "Account", missing, inactive=True)
+            docs = self._qbo_read_ids(client, "Account", missing, inactive=True)
             accounts.update(self.env["qbo.master.data.sync"]._qbo_import(company, "account", docs, summary))
             report.errors += [(_("Account %s", label), message) for label, message in summary.errors]
         names = {str(doc["Id"]): doc.get("FullyQualifiedName") or doc.get("Name")
-                 for doc in self._qbo_read_ids(run, "Account", set(accounts) & todo, inactive=True)}
+                 for doc in self._qbo_read_ids(client, "Account", set(accounts) & todo, inactive=True)}
         for account_id in todo & set(accounts):
             try:
                 with self.env.cr.savepoint():
@@ -264,10 +234,9 @@ class QboExpensePull(models.AbstractModel):
         })
 
     @api.model
-    def _qbo_projects(self, run, customer_ids, report):
+    def _qbo_projects(self, company, client, customer_ids, report):
         """Return ``{customer_id: analytic account}``: the linked analytic account of each QuickBooks
         project or customer, else the unlinked one of the same name in the projects plan, else a new one."""
-        company = run.company
         mapping = self.env["qbo.mapping"]
         result = mapping._records_for(company, PROJECT_ENTITY, customer_ids)
         todo = set(customer_ids) - set(result)
@@ -275,7 +244,7 @@ class QboExpensePull(models.AbstractModel):
             return result
         project_plan, _other_plans = self.env["account.analytic.plan"]._get_all_plans()
         analytic = self.env["account.analytic.account"]
-        for doc in self._qbo_read_ids(run, "Customer", todo, inactive=True):
+        for doc in self._qbo_read_ids(client, "Customer", todo, inactive=True):
             name = doc.get("FullyQualifiedName") or doc.get("DisplayName")
             candidates = analytic.search([("name", "=", name), ("plan_id", "=", project_plan.id),
                                           ("company_id", "in", [False, company.id])])
@@ -306,28 +275,29 @@ class QboExpensePull(models.AbstractModel):
     # === ONE PURCHASE === #
 
     @api.model
-    def _qbo_pull_one(self, run, report, doc, context):
+    def _qbo_pull_one(self, run, doc, context):
         """Create, update or flag the expenses of one QuickBooks purchase.
 
+        :return: whether it was work (anything imported, updated, flagged or skipped)
         :raise PayloadError: when the purchase cannot be imported (the cause is in the message)
         """
         company = run.company
+        report = run.report
         header = purchase_header(doc)
         if header["credit"]:
             report.skipped += 1
-            return
+            return True
         existing = self.env["hr.expense"].search([
             ("company_id", "=", company.id), ("qbo_entity", "=", "Purchase"), ("qbo_id", "=", header["qbo_id"]),
         ])
         if existing.filtered(lambda expense: expense.qbo_expense_type == "odoo"):
             # Exported from Odoo: never imported again; a change made in QuickBooks is flagged.
-            self._qbo_flag_changed(run, report, existing.filtered(
+            return self._qbo_flag_changed(run, existing.filtered(
                 lambda expense: expense.qbo_sync_token != header["sync_token"]), header)
-            return
         pending = existing.filtered(lambda expense: expense.qbo_sync_token != header["sync_token"]
                                     or expense.qbo_remote_changed)
         if existing and not pending:
-            return
+            return False
         lines = purchase_lines(doc, {code: percent for code, (_taxes, percent) in context["taxes"].items()})
         values = {line["line_id"]: self._qbo_expense_values(company, header, line, context) for line in lines}
         by_line = {expense.qbo_line_id: expense for expense in existing}
@@ -337,22 +307,21 @@ class QboExpensePull(models.AbstractModel):
             if expense is None:
                 expense = self.env["hr.expense"].with_company(company).create(line_values)
                 report.imported += 1
-                run.logs.append(self._qbo_log_values(run, expense, "import", "create", "Purchase", "success", False,
-                                                     None, 0.0, header["qbo_id"]))
-                run.notes[expense.id] = _("Imported from QuickBooks (Purchase %s).", header["doc_number"]
-                                          or header["qbo_id"])
+                run.logs.append(self._qbo_pull_log_values(run, expense, "create", "success", False, header["qbo_id"]))
+                run.notes[expense] = _("Imported from QuickBooks (Purchase %s).", header["doc_number"]
+                                       or header["qbo_id"])
             elif expense.state in EDITABLE_STATES:
                 expense.write({key: value for key, value in line_values.items() if key != "employee_id"
                                or not expense.sheet_id})
                 report.updated += 1
-                run.logs.append(self._qbo_log_values(run, expense, "import", "update", "Purchase", "success", False,
-                                                     None, 0.0, header["qbo_id"]))
-                run.notes[expense.id] = _("Updated from QuickBooks.")
+                run.logs.append(self._qbo_pull_log_values(run, expense, "update", "success", False, header["qbo_id"]))
+                run.notes[expense] = _("Updated from QuickBooks.")
             elif expense.qbo_sync_token != header["sync_token"]:
                 to_flag |= expense
-        self._qbo_flag_changed(run, report, to_flag, header, values)
+        self._qbo_flag_changed(run, to_flag, header, values)
         gone = self.env["hr.expense"].union(*by_line.values()).filtered(lambda expense: not expense.qbo_remote_deleted)
-        self._qbo_flag(run, report, gone, _("Its line was removed from the QuickBooks purchase."), deleted=True)
+        self._qbo_flag(run, gone, _("Its line was removed from the QuickBooks purchase."), deleted=True)
+        return True
 
     @api.model
     def _qbo_expense_values(self, company, header, line, context):
@@ -418,8 +387,11 @@ class QboExpensePull(models.AbstractModel):
     # === FLAGS === #
 
     @api.model
-    def _qbo_flag_changed(self, run, report, expenses, header, values=None):
-        """Flag expenses QuickBooks changed after their submission (or export): the change is not applied."""
+    def _qbo_flag_changed(self, run, expenses, header, values=None):
+        """Flag expenses QuickBooks changed after their submission (or export): the change is not applied.
+
+        :return: whether any was flagged
+        """
         expenses = expenses.filtered(lambda expense: not expense.qbo_remote_changed)
         for expense in expenses:
             new = (values or {}).get(expense.qbo_line_id)
@@ -428,25 +400,26 @@ class QboExpensePull(models.AbstractModel):
                                      precision_rounding=expense.currency_id.rounding):
                 detail = _(" QuickBooks now says %(amount)s instead of %(old)s.", amount=new["total_amount_currency"],
                            old=expense.total_amount_currency)
-            self._qbo_flag(run, report, expense, _("QuickBooks changed it after it was submitted or exported "
-                                                   "(SyncToken %(token)s); the change was not applied.%(detail)s",
-                                                   token=header["sync_token"], detail=detail))
+            self._qbo_flag(run, expense, _("QuickBooks changed it after it was submitted or exported "
+                                           "(SyncToken %(token)s); the change was not applied.%(detail)s",
+                                           token=header["sync_token"], detail=detail))
+        return bool(expenses)
 
     @api.model
-    def _qbo_flag(self, run, report, expenses, reason, deleted=False):
+    def _qbo_flag(self, run, expenses, reason, deleted=False):
         """Flag ``expenses`` as changed (or deleted) in QuickBooks: field, chatter note, log and a review activity."""
         if not expenses:
             return
         expenses._qbo_write({"qbo_remote_deleted": True} if deleted else {"qbo_remote_changed": True})
         if deleted:
-            report.flagged_deleted += len(expenses)
+            run.report.flagged_deleted += len(expenses)
         else:
-            report.flagged_changed += len(expenses)
+            run.report.flagged_changed += len(expenses)
         for expense in expenses:
-            run.notes[expense.id] = Markup("<strong>%s</strong> %s") % (
+            run.notes[expense] = Markup("<strong>%s</strong> %s") % (
                 _("Deleted in QuickBooks.") if deleted else _("Changed in QuickBooks."), reason)
-            run.logs.append(self._qbo_log_values(run, expense, "import", "delete" if deleted else "update",
-                                                 expense.qbo_entity, "error", reason, None, 0.0, expense.qbo_id))
+            run.logs.append(dict(self._qbo_pull_log_values(run, expense, "delete" if deleted else "update", "error",
+                                                           reason), qbo_entity=expense.qbo_entity))
             self._qbo_schedule_review(expense, reason)
 
     @api.model
@@ -456,21 +429,3 @@ class QboExpensePull(models.AbstractModel):
         if user:
             expense.activity_schedule("mail.mail_activity_data_todo", user_id=user.id,
                                       summary=_("Review a change made in QuickBooks"), note=reason)
-
-    @api.model
-    def _qbo_flag_deleted(self, run, report, read_ids):
-        """Flag the expenses whose QuickBooks transaction no longer exists.
-
-        Deleted transactions cannot be queried: the ids of the linked expenses are looked up and
-        those QuickBooks no longer returns are the deleted ones.
-        """
-        expenses = self.env["hr.expense"].search([
-            ("company_id", "=", run.company.id), ("qbo_id", "!=", False), ("qbo_remote_deleted", "=", False),
-        ])
-        for entity, entity_expenses in expenses.grouped("qbo_entity").items():
-            qbo_ids = set(entity_expenses.mapped("qbo_id"))
-            present = read_ids if entity == "Purchase" else set()
-            found = {str(doc["Id"]) for doc in self._qbo_read_ids(run, entity, qbo_ids - present)}
-            for expense in entity_expenses.filtered(lambda expense: expense.qbo_id not in found | present):
-                self._qbo_flag(run, report, expense, _("%(entity)s %(id)s no longer exists in QuickBooks.",
-                                                       entity=entity, id=expense.qbo_id), deleted=True)

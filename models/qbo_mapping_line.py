@@ -56,7 +56,7 @@ class QboMappingLine(models.TransientModel):
         :param str kind: a key of ``qbo_master_data.KINDS``
         :return: the window action of the screen
         """
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager")
         company = self.env.company
         self._qbo_rebuild(company, kind)
         return {
@@ -165,7 +165,7 @@ class QboMappingLine(models.TransientModel):
 
     def action_link(self):
         """Link the selected Odoo row to the selected QuickBooks row."""
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         odoo_rows = self.filtered(lambda row: row.state == "odoo")
         qbo_rows = self.filtered(lambda row: row.state == "qbo")
         if len(self) != 2 or len(odoo_rows) != 1 or len(qbo_rows) != 1:
@@ -200,7 +200,7 @@ class QboMappingLine(models.TransientModel):
 
     def action_unlink_pairs(self):
         """Remove the links of the selected linked rows (nothing changes in Odoo or QuickBooks)."""
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         rows = self.filtered(lambda row: row.state == "linked")
         if not rows:
@@ -226,7 +226,7 @@ class QboMappingLine(models.TransientModel):
     def action_import(self):
         """Create the Odoo records of the selected QuickBooks rows (exact matches are linked instead)."""
         sync = self.env["qbo.master.data.sync"]
-        sync._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         rows = self.filtered(lambda row: row.state == "qbo")
         if not rows:
@@ -241,7 +241,7 @@ class QboMappingLine(models.TransientModel):
     def action_export(self):
         """Create the QuickBooks records of the selected Odoo rows (exact matches are linked instead)."""
         sync = self.env["qbo.master.data.sync"]
-        sync._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         rows = self.filtered(lambda row: row.state == "odoo")
         if not rows:
@@ -254,7 +254,7 @@ class QboMappingLine(models.TransientModel):
     def action_clear_all(self):
         """Remove every link of this screen's kind for the company (nothing changes in either system)."""
         sync = self.env["qbo.master.data.sync"]
-        sync._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         summary = SyncSummary()
         if kind == "tax":
@@ -271,14 +271,14 @@ class QboMappingLine(models.TransientModel):
 
     def action_refresh(self):
         """Read both sides again."""
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         self._qbo_rebuild(company, kind)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_automatch(self):
         """Open the automatch review for the rows of this screen that are not linked."""
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         wizard = self.env["qbo.automatch.wizard"].create({
             "company_id": company.id, "kind": kind, "threshold": company.qbo_automatch_threshold,

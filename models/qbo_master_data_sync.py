@@ -152,7 +152,7 @@ class QboMasterDataSync(models.AbstractModel):
         :return: ``{qbo_id: record}`` for every record linked or created
         :rtype: dict
         """
-        self._qbo_check_manager()
+        company.with_env(self.env)._qbo_check_access("manager")
         spec = KINDS[kind]
         if not spec.importable:
             raise UserError(_("QuickBooks: %s cannot be imported; create them in Odoo and link them.",
@@ -261,7 +261,7 @@ class QboMasterDataSync(models.AbstractModel):
         :return: ``{record_id: qbo_id}`` for every record linked
         :rtype: dict
         """
-        self._qbo_check_manager()
+        company.with_env(self.env)._qbo_check_access("manager")
         spec = KINDS[kind]
         if not spec.exportable:
             raise UserError(_("QuickBooks: %s cannot be created from Odoo; link them to existing ones.",
@@ -526,10 +526,6 @@ class QboMasterDataSync(models.AbstractModel):
         return result
 
     # === TOOLING === #
-
-    @api.model
-    def _qbo_check_manager(self):
-        self.env["res.company"]._qbo_check_manager()
 
     @api.model
     def _qbo_summary_message(self, summary):

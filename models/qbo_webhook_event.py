@@ -1,8 +1,8 @@
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 # Entities whose changes Odoo follows (webhooks and change data capture); events of any other entity are
 # acknowledged and ignored.
@@ -11,23 +11,9 @@ FOLLOWED_ENTITIES = ("Invoice", "Payment", "Purchase", "Customer", "Vendor", "It
 WEBHOOK_ENTITIES = (*FOLLOWED_ENTITIES, "Preferences")
 OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), ("Merge", "Merge"),
               ("Void", "Void"), ("Emailed", "Emailed")]
-QBO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
 # Processed events are kept this many days; failed and pending ones until they are handled.
 RETENTION_DAYS = 90
 EVENT_STATES = [("pending", "To process"), ("done", "Processed"), ("ignored", "Ignored"), ("error", "Error")]
-
-
-def parse_qbo_time(value):
-    """Return a naive UTC datetime from an Intuit timestamp (offset or Z, any fraction); now when unreadable."""
-    match = QBO_TIME.match(str(value or "").strip())
-    if not match:
-        return fields.Datetime.now()
-    moment = datetime.fromisoformat(match[1] + (f".{match[2][:6]}" if match[2] else ""))
-    zone = (match[3] or "Z").replace(":", "")
-    if zone == "Z":
-        return moment
-    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
-    return moment - timedelta(minutes=minutes if zone[0] == "+" else -minutes)
 
 
 class QboWebhookEvent(models.Model):
@@ -77,7 +63,7 @@ class QboWebhookEvent(models.Model):
 
     def action_retry(self):
         """Process these failed events again now."""
-        self.env["res.company"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         failed = self.filtered(lambda event: event.state == "error")
         if not failed:
             raise UserError(_("QuickBooks: only events in error can be processed again."))
@@ -88,6 +74,7 @@ class QboWebhookEvent(models.Model):
     def action_open_record(self):
         """Open the Odoo record the event was applied to."""
         self.ensure_one()
+        self._qbo_check_access("user")
         if not self.res_model or not self.res_id:
             raise UserError(_("QuickBooks: this event concerns no Odoo record."))
         return {"type": "ir.actions.act_window", "res_model": self.res_model, "res_id": self.res_id,
@@ -99,16 +86,29 @@ class QboWebhookEvent(models.Model):
     def _qbo_record(self, company, events):
         """Record new events of ``company`` (dicts of field values), skipping those already recorded.
 
+        One INSERT ... ON CONFLICT DO NOTHING: an event recorded by a concurrent delivery of the same
+        notification is waited for and skipped (if that transaction commits after this one's
+        snapshot, PostgreSQL asks for a retry, which Odoo does; the retry finds it recorded).
+
         :return: the new events
         """
-        keys = {event["event_key"] for event in events}
-        known = set(self.sudo().search([("company_id", "=", company.id), ("event_key", "in", list(keys))])
-                    .mapped("event_key"))
         fresh = {}
         for event in events:
-            if event["event_key"] not in known:
-                fresh.setdefault(event["event_key"], dict(event, company_id=company.id))
-        return self.sudo().create(list(fresh.values()))
+            fresh.setdefault(event["event_key"], event)
+        if not fresh:
+            return self.browse()
+        now = self.env.cr.now()
+        rows = SQL(", ").join(
+            SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', %s, %s, %s, %s)", company.id, event["realm_id"],
+                event["qbo_entity"], event["qbo_id"], event["operation"], event.get("deleted_id") or None,
+                event["event_time"], event["event_key"], event.get("source", "webhook"),
+                self.env.uid, now, self.env.uid, now)
+            for event in fresh.values())
+        self.env.cr.execute(SQL(
+            "INSERT INTO qbo_webhook_event (company_id, realm_id, qbo_entity, qbo_id, operation, deleted_id, "
+            "event_time, event_key, source, state, create_uid, create_date, write_uid, write_date) "
+            "VALUES %s ON CONFLICT (company_id, event_key) DO NOTHING RETURNING id", rows))
+        return self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.autovacuum
     def _gc_qbo_webhook_event(self):

@@ -1,57 +1,46 @@
-import base64
-import json
 import logging
-import secrets
-import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-import psycopg2.errors
 from intuitlib.exceptions import AuthClientError
 from requests import RequestException
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import consteq
-from odoo.tools.misc import hmac
+from odoo.exceptions import UserError, ValidationError
 
-from ..const import (
-    API_URLS,
-    CALLBACK_ROUTE,
-    DISCOVERY_URLS,
-    OAUTH_HMAC_SCOPE,
-    OAUTH_STATE_LIFETIME,
-    REFRESH_MARGIN,
-    SCOPES,
-)
-from ..qbo_client import QboApiError, QboAuthClient, QboClient
-from ..qbo_pacer import pacer_for
-from .qbo_token import CONNECTION_STATES
+from ..const import API_URLS, CALLBACK_ROUTE, DISCOVERY_URLS, SCOPES, WEBHOOK_ROUTE
+from ..qbo_client import QboApiError, QboAuthClient
+from ..qbo_master_data import DEFAULT_THRESHOLD
+from ..qbo_payload.account_move import app_url
+from .qbo_connection import CONNECTION_STATES
 
 _logger = logging.getLogger(__name__)
 
-MANAGER_GROUP = "quickbooks_connector.group_qbo_manager"
-PACING_PARAMETER = "quickbooks_connector.pace_requests"
-# Where the OAuth callback sends the administrator back, by origin of the Connect click.
-RETURN_URLS = {
-    "company": "/odoo/res.company/{company_id}",
-    "settings": "/odoo/action-account.action_account_config",
+# QuickBooks web app for Intuit's environments; the local sandbox serves its own pages.
+APP_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
+# res.company fields shown from the company's qbo.connection: {company field: connection field}.
+CONNECTION_FIELDS = {
+    "qbo_state": "state",
+    "qbo_realm_id": "realm_id",
+    "qbo_company_name": "qbo_company_name",
+    "qbo_connected_at": "connected_at",
+    "qbo_last_error": "last_error",
+    "qbo_country": "country",
+    "qbo_home_currency": "home_currency",
+    "qbo_uses_sales_tax": "uses_sales_tax",
+    "qbo_multicurrency": "multicurrency",
+    "qbo_custom_txn_numbers": "custom_txn_numbers",
+    "qbo_preferences_read_at": "settings_read_at",
 }
 
 
-class QboOAuthRefused(Exception):
-    """The OAuth callback cannot be accepted; ``message`` is shown to the user with HTTP ``status``."""
-
-    def __init__(self, message, status=400, company=None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.company = company
-
-
 class ResCompany(models.Model):
+    """The company's QuickBooks settings, chosen by its users; what changes at run time lives in
+    ``qbo.connection`` (state, tokens, QuickBooks settings) and ``qbo.sync.cursor`` (read cursors),
+    shown here, so that no run-time write ever touches the ``res_company`` row."""
+
     _inherit = "res.company"
 
+    # --- The Intuit app (system administrators) ---
     qbo_client_id = fields.Char(string="QuickBooks Client ID", copy=False)
     qbo_client_secret = fields.Char(string="QuickBooks Client Secret", groups="base.group_system", copy=False)
     qbo_environment = fields.Selection(
@@ -71,20 +60,145 @@ class ResCompany(models.Model):
         string="QuickBooks Redirect URI", compute="_compute_qbo_redirect_uri",
         help="Register this exact URI in the Intuit app's Keys & credentials.",
     )
-    qbo_realm_id = fields.Char(string="QuickBooks Realm ID", readonly=True, copy=False)
-    qbo_company_name = fields.Char(string="QuickBooks Company", readonly=True, copy=False)
-    qbo_connected_at = fields.Datetime(string="Connected to QuickBooks on", readonly=True, copy=False)
-    qbo_state = fields.Selection(
-        CONNECTION_STATES, string="QuickBooks Connection", compute="_compute_qbo_connection",
-        search="_search_qbo_state",
-    )
-    qbo_last_error = fields.Char(string="QuickBooks Connection Error", compute="_compute_qbo_connection")
     qbo_allow_realm_change = fields.Boolean(
-        string="Allow another QuickBooks company", groups="base.group_system", copy=False,
+        string="Allow another QuickBooks company", groups="base.group_system",
+        compute="_compute_qbo_allow_realm_change", inverse="_inverse_qbo_allow_realm_change",
         help="The next connection may link a QuickBooks company other than the one this company was "
              "synchronized with. The QuickBooks ids recorded so far would no longer be valid.",
     )
-    qbo_token_ids = fields.One2many("qbo.token", "company_id", groups="base.group_system")
+    qbo_connection_ids = fields.One2many("qbo.connection", "company_id", groups="base.group_system")
+
+    # --- The connection, as qbo.connection holds it ---
+    qbo_state = fields.Selection(CONNECTION_STATES, string="QuickBooks Connection",
+                                 compute="_compute_qbo_connection", search="_search_qbo_state")
+    qbo_realm_id = fields.Char(string="QuickBooks Realm ID", compute="_compute_qbo_connection",
+                               search="_search_qbo_realm_id")
+    qbo_company_name = fields.Char(string="QuickBooks Company", compute="_compute_qbo_connection")
+    qbo_connected_at = fields.Datetime(string="Connected to QuickBooks on", compute="_compute_qbo_connection")
+    qbo_last_error = fields.Char(string="QuickBooks Connection Error", compute="_compute_qbo_connection")
+    qbo_country = fields.Char(string="QuickBooks Country", compute="_compute_qbo_connection")
+    qbo_home_currency = fields.Char(string="QuickBooks Home Currency", compute="_compute_qbo_connection")
+    qbo_uses_sales_tax = fields.Boolean(string="QuickBooks Sales Tax", compute="_compute_qbo_connection")
+    qbo_multicurrency = fields.Boolean(string="QuickBooks Multicurrency", compute="_compute_qbo_connection")
+    qbo_custom_txn_numbers = fields.Boolean(string="QuickBooks Custom Transaction Numbers",
+                                            compute="_compute_qbo_connection")
+    qbo_preferences_read_at = fields.Datetime(
+        string="QuickBooks Settings Read on", compute="_compute_qbo_connection",
+        help="Read when the company connects, at each connection test, and by exports once this is "
+             "more than 5 minutes old.",
+    )
+
+    # --- Master data ---
+    qbo_default_income_account_id = fields.Many2one(
+        "account.account", string="QuickBooks Default Income Account",
+        domain="[('account_type', 'in', ('income', 'income_other')), ('company_ids', 'in', id)]",
+        help="Income account of the QuickBooks items created for products whose income account is not linked.",
+    )
+    qbo_default_expense_account_id = fields.Many2one(
+        "account.account", string="QuickBooks Default Expense Account",
+        domain="[('account_type', 'in', ('expense', 'expense_other', 'expense_direct_cost')), "
+               "('company_ids', 'in', id)]",
+        help="Expense account of the QuickBooks items created for products whose expense account is not linked.",
+    )
+    qbo_deposit_account_id = fields.Many2one(
+        "account.account", string="QuickBooks Deposit Account",
+        domain="[('account_type', 'in', ('asset_cash', 'asset_current')), ('company_ids', 'in', id)]",
+        help="Account that receives incoming payments in QuickBooks; empty means Undeposited Funds.",
+    )
+    qbo_push_contacts = fields.Boolean(
+        string="Update QuickBooks when contacts change",
+        help="Changes to the name, email, phone or address of a linked contact are sent to QuickBooks.",
+    )
+    qbo_automatch_threshold = fields.Integer(
+        string="QuickBooks Automatch Threshold", default=DEFAULT_THRESHOLD,
+        help="Minimum name similarity (1-100) for automatch to propose two records with different names.",
+    )
+
+    # --- Invoices, credit notes and bills ---
+    qbo_export_on_post = fields.Boolean(
+        string="Export to QuickBooks when posted",
+        help="Posted invoices, credit notes and bills are queued for export to QuickBooks.",
+    )
+    qbo_send_on_export = fields.Boolean(
+        string="Email invoices from QuickBooks",
+        help="After an invoice or credit note is exported, QuickBooks emails it to the customer's invoice address.",
+    )
+    qbo_default_product_id = fields.Many2one(
+        "product.product", string="QuickBooks Item for Lines without Product",
+        domain="[('company_id', 'in', [False, id])]",
+        help="QuickBooks sales lines need an item: invoice lines without a product are sent with this product's item.",
+    )
+    qbo_export_sync_limit = fields.Integer(
+        string="QuickBooks Export in Background Above", default=30,
+        help="Selections of more documents than this are exported in the background.",
+    )
+
+    # --- Payments ---
+    qbo_push_payments = fields.Boolean(
+        string="Send payments to QuickBooks", default=True,
+        help="A payment registered in Odoo on an invoice or bill exported to QuickBooks is created there too, "
+             "linked to that document. Payments imported from QuickBooks are never sent back.",
+    )
+    qbo_payment_journal_id = fields.Many2one(
+        "account.journal", string="Journal for QuickBooks Payments",
+        domain="[('type', 'in', ('bank', 'cash', 'credit')), ('company_id', '=', id)]",
+        help="Journal of the payments imported from QuickBooks whose deposit or bank account is the default "
+             "account of no journal (e.g. Undeposited Funds). Empty: the first bank journal.",
+    )
+
+    # --- Expenses ---
+    qbo_expense_employee_id = fields.Many2one(
+        "hr.employee", string="Employee of QuickBooks Expenses",
+        domain="[('company_id', 'in', [False, id])]",
+        help="Expenses imported from QuickBooks whose payee is not a linked QuickBooks employee are this "
+             "employee's.",
+    )
+    qbo_expense_payment_account_id = fields.Many2one(
+        "account.account", string="QuickBooks Account Paying Company Expenses",
+        domain="[('account_type', 'in', ('asset_cash', 'liability_credit_card')), ('company_ids', 'in', id)]",
+        help="Expenses paid by the company are exported to QuickBooks as purchases paid from this bank, cash or "
+             "credit card account.",
+    )
+    qbo_expense_start_date = fields.Date(
+        string="Import QuickBooks Expenses From",
+        help="Only QuickBooks expenses dated from this day on are imported; empty means all of them.",
+    )
+
+    # --- Changes from QuickBooks ---
+    qbo_webhook_enabled = fields.Boolean(
+        string="Receive QuickBooks Webhooks", default=True,
+        help="Record the changes QuickBooks notifies at once. Off: notifications are acknowledged and "
+             "ignored, and the scheduled change data capture alone keeps Odoo up to date.",
+    )
+    qbo_webhook_verifier = fields.Char(
+        string="Webhook Verifier Token", groups="base.group_system", copy=False,
+        help="Shown by Intuit in the app's Webhooks settings: it proves a notification comes from QuickBooks.",
+    )
+    qbo_webhook_url = fields.Char(string="Webhook Endpoint", compute="_compute_qbo_webhook_url",
+                                  help="Register this URL in the Intuit app's Webhooks settings.")
+    qbo_event_rule_ids = fields.One2many("qbo.event.rule", "company_id", string="QuickBooks Event Rules")
+    qbo_sync_cursor_ids = fields.One2many("qbo.sync.cursor", "company_id", string="QuickBooks Read Cursors",
+                                          groups="quickbooks_connector.group_qbo_manager")
+    qbo_last_event_at = fields.Datetime(string="Last QuickBooks Change Received",
+                                        compute="_compute_qbo_sync_figures")
+    qbo_last_sync_at = fields.Datetime(string="Last Successful Exchange", compute="_compute_qbo_sync_figures")
+    qbo_event_pending_count = fields.Integer(string="Changes to Process", compute="_compute_qbo_sync_figures")
+    qbo_event_error_count = fields.Integer(string="Changes in Error", compute="_compute_qbo_sync_figures")
+    qbo_sync_error_count = fields.Integer(string="Failed Exchanges (7 days)", compute="_compute_qbo_sync_figures")
+
+    # === CONSTRAINTS === #
+
+    @api.constrains("qbo_automatch_threshold")
+    def _check_qbo_automatch_threshold(self):
+        for company in self:
+            if not 1 <= company.qbo_automatch_threshold <= 100:
+                raise ValidationError(_("The QuickBooks automatch threshold must be between 1 and 100."))
+
+    @api.constrains("qbo_export_sync_limit")
+    def _check_qbo_export_sync_limit(self):
+        for company in self:
+            if company.qbo_export_sync_limit < 1:
+                raise ValidationError(_("The QuickBooks background export limit must be at least 1."))
 
     # === COMPUTE METHODS === #
 
@@ -101,19 +215,33 @@ class ResCompany(models.Model):
         for company in self:
             company.qbo_redirect_uri = company.get_base_url().rstrip("/") + CALLBACK_ROUTE
 
-    @api.depends("qbo_token_ids.state", "qbo_token_ids.last_error")
+    def _compute_qbo_webhook_url(self):
+        for company in self:
+            company.qbo_webhook_url = company.get_base_url().rstrip("/") + WEBHOOK_ROUTE
+
+    @api.depends(*(f"qbo_connection_ids.{name}" for name in CONNECTION_FIELDS.values()))
     def _compute_qbo_connection(self):
         for company in self:
-            token = company.sudo().qbo_token_ids[:1]
-            company.qbo_state = token.state or "disconnected"
-            company.qbo_last_error = token.last_error
+            connection = company.sudo().qbo_connection_ids[:1]
+            for company_field, connection_field in CONNECTION_FIELDS.items():
+                value = connection[connection_field]
+                company[company_field] = value or ("disconnected" if company_field == "qbo_state" else value)
+
+    @api.depends("qbo_connection_ids.allow_realm_change")
+    def _compute_qbo_allow_realm_change(self):
+        for company in self:
+            company.qbo_allow_realm_change = company.sudo().qbo_connection_ids[:1].allow_realm_change
+
+    def _inverse_qbo_allow_realm_change(self):
+        for company in self:
+            company._qbo_connection().allow_realm_change = company.qbo_allow_realm_change
 
     def _search_qbo_state(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(_("QuickBooks: unsupported search on the connection state."))
         wanted = {value} if not isinstance(value, (list, tuple, set)) else set(value)
         wanted = {state or "disconnected" for state in wanted}
-        live = self.env["qbo.token"].sudo().search_read([("state", "!=", "disconnected")], ["company_id", "state"])
+        live = self.env["qbo.connection"].sudo().search_read([("state", "!=", "disconnected")], ["company_id", "state"])
         live_states = {row["company_id"][0]: row["state"] for row in live}
         if "disconnected" in wanted:
             domain = [("id", "not in", [cid for cid, state in live_states.items() if state not in wanted])]
@@ -123,6 +251,37 @@ class ResCompany(models.Model):
             domain = ["!", *domain]
         return domain
 
+    def _search_qbo_realm_id(self, operator, value):
+        connections = self.env["qbo.connection"].sudo().search([("realm_id", operator, value)])
+        return [("id", "in", connections.company_id.ids)]
+
+    def _compute_qbo_sync_figures(self):
+        events = self.env["qbo.webhook.event"].sudo()
+        logs = self.env["qbo.sync.log"].sudo()
+        week_ago = fields.Datetime.subtract(fields.Datetime.now(), days=7)
+        for company in self:
+            last_event = events.search([("company_id", "=", company.id)], order="create_date desc", limit=1)
+            last_log = logs.search([("company_id", "=", company.id), ("status", "=", "success")],
+                                   order="id desc", limit=1)
+            company.qbo_last_event_at = last_event.create_date
+            company.qbo_last_sync_at = last_log.create_date
+            company.qbo_event_pending_count = events.search_count(
+                [("company_id", "=", company.id), ("state", "=", "pending")])
+            company.qbo_event_error_count = events.search_count(
+                [("company_id", "=", company.id), ("state", "=", "error")])
+            company.qbo_sync_error_count = logs.search_count(
+                [("company_id", "=", company.id), ("status", "!=", "success"), ("create_date", ">=", week_ago)])
+
+    # === CRUD === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # EXTENDS base: a new company has its (disconnected) connection and the default event rules.
+        companies = super().create(vals_list)
+        self.env["qbo.connection"].sudo().create([{"company_id": company.id} for company in companies])
+        self.env["qbo.event.rule"]._qbo_ensure_default_rules(companies)
+        return companies
+
     # === ACTION METHODS === #
 
     def action_qbo_connect(self):
@@ -130,14 +289,15 @@ class ResCompany(models.Model):
 
         :return: an ``ir.actions.act_url`` to the authorization endpoint, with a signed single-use state
         :rtype: dict
-        :raise AccessError: if the user is not a system administrator
+        :raise AccessError: if the user is not a system administrator of this company
         :raise UserError: if the credentials are incomplete or the discovery document is unreachable
         Note: self.ensure_one()
         """
         self.ensure_one()
-        self._qbo_check_admin()
+        self._qbo_check_access("admin")
         auth_client = self._qbo_auth_client()
-        state = self._qbo_make_oauth_state(self.env.context.get("qbo_oauth_origin", "company"))
+        connection = self._qbo_connection()
+        state = connection._qbo_make_oauth_state(self.env.context.get("qbo_oauth_origin", "company"))
         return {
             "type": "ir.actions.act_url",
             "url": auth_client.get_authorization_url(list(SCOPES), state_token=state),
@@ -148,22 +308,13 @@ class ResCompany(models.Model):
         """Revoke the authorization at Intuit and forget the tokens (the realm id is kept).
 
         :return: a ``display_notification`` action
-        :raise AccessError: if the user is not a system administrator
+        :raise AccessError: if the user is not a system administrator of these companies
         """
-        self._qbo_check_admin()
+        self._qbo_check_access("admin")
         not_revoked = self.browse()
         for company in self:
-            token = company._qbo_token()
-            presented = token.refresh_token or token.access_token
-            if presented:
-                try:
-                    company._qbo_auth_client().revoke(token=presented)
-                except (AuthClientError, RequestException, UserError) as error:
-                    _logger.info("QuickBooks: revoking the authorization of company %s failed: %s",
-                                 company.id, type(error).__name__)
-                    not_revoked |= company
-            token.write({**token._clear_values("disconnected"), "oauth_nonce": False, "last_error": False})
-            _logger.info("QuickBooks: company %s disconnected", company.id)
+            if not company._qbo_connection()._qbo_disconnect():
+                not_revoked |= company
         if not_revoked:
             message = _("Disconnected in Odoo, but QuickBooks could not be told for %s: remove the app from "
                         "the QuickBooks company's connected apps.", ", ".join(not_revoked.mapped("name")))
@@ -174,109 +325,96 @@ class ResCompany(models.Model):
         """Read the QuickBooks company information and show its name.
 
         :return: a ``display_notification`` action
-        :raise AccessError: if the user is not a QuickBooks manager
+        :raise AccessError: if the user is not a QuickBooks manager of this company
         :raise UserError: if the company is not connected or QuickBooks refuses
         Note: self.ensure_one()
         """
         self.ensure_one()
-        self._qbo_check_manager()
+        self._qbo_check_access("manager")
+        connection = self.sudo()._qbo_connection()
         try:
-            values = self._qbo_read_company(self._qbo_get_client())
+            values = connection._qbo_refresh_settings(self.sudo()._qbo_get_client())
         except QboApiError as error:
             raise UserError(_("QuickBooks: the connection test failed: %s", error)) from None
-        name = values["qbo_company_name"]
-        if not name:
-            del values["qbo_company_name"]  # keep the name known so far
-        self.sudo().write(values)
-        return self._qbo_notification(
-            _("Connected to %(name)s (realm %(realm)s).", name=name, realm=self.qbo_realm_id), "success")
+        return self._qbo_notification(_("Connected to %(name)s (realm %(realm)s).",
+                                        name=values.get("qbo_company_name", ""), realm=self.qbo_realm_id), "success")
+
+    def action_qbo_sync_payments(self):
+        """Sync Customer Payment: send the queued Odoo payments, then import the QuickBooks payments
+        changed since the last run, and tell what was done.
+
+        :return: a ``display_notification`` action, e.g. "3 payments imported, 1 skipped: invoice not exported"
+        :raise AccessError: if the user is not a QuickBooks manager of this company
+        :raise UserError: if the company is not connected to QuickBooks
+        Note: self.ensure_one()
+        """
+        self.ensure_one()
+        self._qbo_check_access("manager")
+        report = self.env["qbo.payment.pull"].sudo()._qbo_sync_button(self.sudo())
+        return self._qbo_notification(report.message(), report.notification_type())
+
+    def action_qbo_sync_expenses(self):
+        """Import the QuickBooks expenses changed since the last synchronization (Sync Expense).
+
+        :return: a ``display_notification`` action telling what was imported, updated or flagged
+        :raise AccessError: if the user is not a QuickBooks manager of this company
+        :raise UserError: if the company is not connected or QuickBooks cannot be read
+        Note: self.ensure_one()
+        """
+        self.ensure_one()
+        self._qbo_check_access("manager")
+        try:
+            report = self.env["qbo.expense.pull"].sudo()._qbo_pull_expenses(self.sudo())
+        except QboApiError as error:
+            raise UserError(_("QuickBooks: the expenses could not be read: %s", error)) from None
+        return self._qbo_notification(report.message(), report.notification_type())
+
+    def action_qbo_catch_up(self):
+        """Read what changed in QuickBooks since the last catch-up and apply it now.
+
+        :return: a ``display_notification`` action telling how many changes were applied
+        :raise AccessError: if the user is not a QuickBooks manager of this company
+        :raise UserError: if the company is not connected to QuickBooks
+        Note: self.ensure_one()
+        """
+        self.ensure_one()
+        self._qbo_check_access("manager")
+        try:
+            message = self.env["qbo.cdc.pull"].sudo()._qbo_catch_up(self.sudo())
+        except QboApiError as error:
+            raise UserError(_("QuickBooks could not be read: %s", error)) from None
+        return self._qbo_notification(message, "success")
 
     # === BUSINESS METHODS === #
 
+    def _qbo_connection(self):
+        """Return this company's ``qbo.connection`` (as superuser; every company has one)."""
+        self.ensure_one()
+        return self.env["qbo.connection"].sudo().search([("company_id", "=", self.id)])
+
+    @api.model
+    def _qbo_connection_fields(self):
+        """The fields computed from the connection (forgotten when it changes in another transaction)."""
+        return [*CONNECTION_FIELDS, "qbo_allow_realm_change"]
+
     def _qbo_get_client(self):
-        """Return a ready ``QboClient`` for this company's realm; every QuickBooks call goes through it.
+        """Return a ready ``QboClient`` for this company's realm; every QuickBooks call goes through it
+        (see ``qbo.connection._qbo_client``).
 
-        Access tokens are refreshed before they expire and once after a 401, each refresh committed
-        at once in its own transaction (see ``qbo.token``). Calls are paced within Intuit's rate
-        limits (``qbo_pacer``) unless the system parameter ``quickbooks_connector.pace_requests`` is
-        ``False`` (the test suite's setting: its sandbox has no limits on).
-
-        :rtype: QboClient
         :raise UserError: if the company is not connected or must be reconnected
         Note: self.ensure_one()
         """
         self.ensure_one()
-        if self.qbo_state != "connected":
-            raise UserError(self._qbo_not_connected_message())
-        current = {}
+        return self._qbo_connection()._qbo_client()
 
-        def get_access_token():
-            limit = fields.Datetime.now() + timedelta(seconds=REFRESH_MARGIN)
-            if not current or current["expires_at"] <= limit:
-                current.update(self._qbo_access_token())
-            return current["access_token"]
-
-        def on_unauthorized():
-            current.update(self._qbo_access_token(stale_access_token=current.get("access_token")))
-
-        return QboClient(self.qbo_api_url, self.qbo_realm_id, get_access_token, on_unauthorized=on_unauthorized,
-                         pacer=self._qbo_pacer(self.qbo_realm_id))
-
-    def _qbo_pacer(self, realm_id):
-        """This process's pacer of the realm, or None when the system parameter turns pacing off."""
-        if self.env["ir.config_parameter"].sudo().get_param(PACING_PARAMETER, "True") == "False":
-            return None
-        return pacer_for(self.qbo_api_url, realm_id)
-
-    def _qbo_access_token(self, stale_access_token=None):
-        """Return a valid access token, refreshing it in a separate committed transaction when needed.
-
-        The business transaction may be rolled back later: the rotated refresh token must survive
-        it. Two workers refreshing at once are serialized by the row lock of ``qbo.token``; the one
-        that waited uses the token the other obtained.
-
-        :param str stale_access_token: the token QuickBooks just refused with a 401
-        :return: ``{"access_token": str, "expires_at": datetime}``
-        :raise UserError: if a reconnect is needed or the refresh failed
-        """
+    def _qbo_export_settings(self, client):
+        """What export payloads depend on (see ``qbo.connection._qbo_export_settings``)."""
         self.ensure_one()
-        token = self._qbo_token()
-        if token.state == "connected" and token._is_fresh() and not stale_access_token:
-            return {"access_token": token.access_token, "expires_at": token.access_token_expires_at}
-        result = None
-        for attempt in range(3):
-            try:
-                with self.env.registry.cursor() as cr:
-                    refresh_env = token.env(cr=cr)
-                    result = token.with_env(refresh_env)._refresh_locked(stale_access_token)
-                    # Flush through a live environment: the commit only flushes environments still referenced.
-                    refresh_env.flush_all()
-                break
-            except psycopg2.errors.SerializationFailure:
-                # Another worker committed a refresh after this transaction's snapshot: look again.
-                if attempt == 2:
-                    raise
-            except psycopg2.errors.LockNotAvailable:
-                raise UserError(_("QuickBooks: another process is renewing the connection; try again.")) from None
-        # The refresh committed elsewhere: this transaction's cached view of the tokens is stale.
-        token.invalidate_recordset()
-        self.invalidate_recordset(["qbo_state", "qbo_last_error"])
-        if "error" in result:
-            raise UserError(result["error"])
-        return result
-
-    def _qbo_token(self):
-        """Return this company's ``qbo.token`` (as superuser), created on first use."""
-        self.ensure_one()
-        token = self.env["qbo.token"].sudo().search([("company_id", "=", self.id)])
-        return token or self.env["qbo.token"].sudo().create({"company_id": self.id})
+        return self._qbo_connection()._qbo_export_settings(client)
 
     def _qbo_not_connected_message(self):
         self.ensure_one()
-        if self.qbo_state == "reconnect":
-            return _("QuickBooks: the connection of %(company)s must be reconnected by a system administrator. "
-                     "%(error)s", company=self.name, error=self.qbo_last_error or "")
-        return _("QuickBooks: %s is not connected to QuickBooks Online.", self.name)
+        return self._qbo_connection()._qbo_not_connected_message()
 
     def _qbo_discovery_url(self):
         self.ensure_one()
@@ -303,143 +441,30 @@ class ResCompany(models.Model):
             _logger.info("QuickBooks: discovery document %s unreadable: %s", discovery_url, type(error).__name__)
             raise UserError(_("QuickBooks: the discovery document %s could not be read.", discovery_url)) from None
 
-    def _qbo_on_realm_change(self, old_realm_id, new_realm_id):
-        """Hook called when an administrator connects this company to another QuickBooks company.
+    def _qbo_document_url(self, entity, qbo_id):
+        """Return the address that opens a QuickBooks transaction in the web app, or False.
 
-        :param str old_realm_id: the realm the records were synchronized with
-        :param str new_realm_id: the newly connected realm
+        :param str entity: QuickBooks entity, e.g. ``"Invoice"``
+        :param str qbo_id: its QuickBooks Id
         """
         self.ensure_one()
+        host = APP_HOSTS.get(self.qbo_environment) or (self.qbo_api_url or "").rstrip("/")
+        if not (qbo_id and entity and host):
+            return False
+        url = app_url(host, entity, qbo_id)
+        if self.qbo_environment == "custom":
+            url = f"{url}&realmId={self.qbo_realm_id}"
+        return url
 
-    # === OAUTH METHODS === #
-
-    def _qbo_make_oauth_state(self, origin):
-        """Return a signed OAuth state bound to this company and user, valid 10 minutes, single use."""
+    def _qbo_payment_journal(self):
+        """Return the journal of imported payments whose QuickBooks account is no journal's account."""
         self.ensure_one()
-        nonce = secrets.token_urlsafe(18)
-        payload = {
-            "c": self.id, "u": self.env.uid, "e": int(time.time()) + OAUTH_STATE_LIFETIME, "n": nonce,
-            "o": origin if origin in RETURN_URLS else "company",
-        }
-        encoded = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
-        self._qbo_token().oauth_nonce = nonce
-        return f"{encoded}.{hmac(self.env(su=True), OAUTH_HMAC_SCOPE, encoded)}"
-
-    @api.model
-    def _qbo_read_oauth_state(self, state):
-        """Check a state coming back from Intuit and return ``(company, payload)``.
-
-        :raise QboOAuthRefused: if the state is missing, forged, expired, someone else's or already used
-        """
-        encoded, _dot, signature = (state or "").partition(".")
-        if not encoded or not signature:
-            raise QboOAuthRefused(_("The answer from QuickBooks carries no valid state."), 400)
-        if not consteq(signature, hmac(self.env(su=True), OAUTH_HMAC_SCOPE, encoded)):
-            _logger.warning("QuickBooks: OAuth callback with a forged state refused")
-            raise QboOAuthRefused(_("The answer from QuickBooks does not match a request of this database."), 403)
-        payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-        if payload["u"] != self.env.uid:
-            raise QboOAuthRefused(_("This connection was started by another user; start it again yourself."), 403)
-        company = self.browse(payload["c"]).exists()
-        if not company:
-            raise QboOAuthRefused(_("The company of this connection request no longer exists."), 400)
-        if payload["e"] < time.time():
-            raise QboOAuthRefused(
-                _("This connection request expired (it is valid 10 minutes); click Connect again."), 400, company)
-        token = company._qbo_token()
-        if not token.oauth_nonce or not consteq(token.oauth_nonce, payload["n"]):
-            raise QboOAuthRefused(
-                _("This connection request was already used or replaced by a newer one; click Connect again."),
-                403, company)
-        return company, payload
-
-    @api.model
-    def _qbo_oauth_callback(self, state, code=None, realm_id=None, error=None):
-        """Finish the OAuth flow: check the state, exchange the code, store the tokens and the realm.
-
-        :param str state: the state sent to Intuit
-        :param str code: the authorization code
-        :param str realm_id: the QuickBooks company the user picked
-        :param str error: Intuit's error (``access_denied`` when the user declined)
-        :return: ``(company, return_url)``
-        :raise QboOAuthRefused: on any refusal; nothing is stored but the consumption of the state
-        """
-        if not self.env.user.has_group("base.group_system"):
-            raise QboOAuthRefused(_("Only a system administrator can connect a company to QuickBooks."), 403)
-        company, payload = self._qbo_read_oauth_state(state)
-        token = company._qbo_token()
-        token.oauth_nonce = False
-        if error:
-            message = _("The connection to QuickBooks was declined.") if error == "access_denied" else _(
-                "QuickBooks refused the connection (%s).", error)
-            raise QboOAuthRefused(message, 400, company)
-        if not code or not realm_id:
-            raise QboOAuthRefused(_("The answer from QuickBooks carries no authorization code or company."), 400,
-                                  company)
-        company._qbo_check_realm(realm_id)
-        auth_client = company._qbo_auth_client()
-        try:
-            auth_client.get_bearer_token(code, realm_id=realm_id)
-        except (AuthClientError, RequestException) as failure:
-            status = getattr(failure, "status_code", None)
-            _logger.info("QuickBooks: authorization code exchange for company %s failed: %s %s",
-                         company.id, type(failure).__name__, status or "")
-            raise QboOAuthRefused(_("QuickBooks did not accept the authorization code (%s); click Connect again.",
-                                    status or type(failure).__name__), 400, company) from None
-        read = company._qbo_read_company_with(auth_client, realm_id)
-        old_realm_id = company.qbo_realm_id
-        token.write(token._token_values(auth_client))
-        company.sudo().write({
-            **read,
-            "qbo_realm_id": realm_id,
-            "qbo_connected_at": fields.Datetime.now(),
-            "qbo_allow_realm_change": False,
-        })
-        if old_realm_id and old_realm_id != realm_id:
-            company._qbo_on_realm_change(old_realm_id, realm_id)
-        _logger.info("QuickBooks: company %s connected to realm %s", company.id, realm_id)
-        return company, RETURN_URLS[payload["o"]].format(company_id=company.id)
-
-    def _qbo_check_realm(self, realm_id):
-        """Refuse a realm linked to another Odoo company, or a realm change not confirmed beforehand."""
-        self.ensure_one()
-        others = self.sudo().search([("id", "!=", self.id), ("qbo_realm_id", "=", realm_id),
-                                     ("qbo_state", "!=", "disconnected")])
-        if others:
-            raise QboOAuthRefused(_("This QuickBooks company is already connected to the Odoo company %s.",
-                                    others[0].name), 403, self)
-        if self.qbo_realm_id and self.qbo_realm_id != realm_id and not self.sudo().qbo_allow_realm_change:
-            raise QboOAuthRefused(_(
-                "%(company)s was synchronized with the QuickBooks company %(old)s, not %(new)s. Connecting it "
-                "to another QuickBooks company would make the QuickBooks ids recorded so far invalid. If this is "
-                "intended, tick \"Allow another QuickBooks company\" in the company's QuickBooks settings and "
-                "connect again.", company=self.name, old=self.qbo_realm_id, new=realm_id), 403, self)
-
-    def _qbo_read_company_with(self, auth_client, realm_id):
-        """Read the QuickBooks company (name and settings) with freshly issued tokens; revoke them if
-        QuickBooks refuses."""
-        client = QboClient(self.qbo_api_url, realm_id, lambda: auth_client.access_token,
-                           pacer=self._qbo_pacer(realm_id))
-        try:
-            return self._qbo_read_company(client)
-        except QboApiError as error:
-            _logger.info("QuickBooks: CompanyInfo of realm %s unreadable: %s", realm_id, error.code or error.status)
-            try:
-                auth_client.revoke(token=auth_client.refresh_token)
-            except (AuthClientError, RequestException):
-                _logger.info("QuickBooks: revoking the unused authorization of realm %s failed", realm_id)
-            raise QboOAuthRefused(_("QuickBooks granted access but its company information could not be read: "
-                                    "%s", error), 400, self) from None
-
-    # === TOOLING === #
-
-    def _qbo_check_admin(self):
-        if not self.env.user.has_group("base.group_system"):
-            raise AccessError(_("Only a system administrator can connect or disconnect QuickBooks Online."))
-
-    def _qbo_check_manager(self):
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only QuickBooks managers can do this."))
+        journal = self.qbo_payment_journal_id or self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.id)], limit=1)
+        if not journal:
+            raise UserError(_("QuickBooks: %s has no bank journal for the payments imported from QuickBooks; choose "
+                              "one in the QuickBooks settings.", self.name))
+        return journal
 
     @api.model
     def _qbo_notification(self, message, notification_type):

@@ -2,6 +2,8 @@ from odoo import fields, models
 
 
 class ResConfigSettings(models.TransientModel):
+    """The company's QuickBooks settings in Accounting settings (they live on ``res.company``)."""
+
     _inherit = "res.config.settings"
 
     qbo_client_id = fields.Char(related="company_id.qbo_client_id", readonly=False)
@@ -17,6 +19,39 @@ class ResConfigSettings(models.TransientModel):
     qbo_last_error = fields.Char(related="company_id.qbo_last_error")
     qbo_allow_realm_change = fields.Boolean(related="company_id.qbo_allow_realm_change", readonly=False,
                                             groups="base.group_system")
+    qbo_default_income_account_id = fields.Many2one(
+        related="company_id.qbo_default_income_account_id", readonly=False,
+        domain="[('account_type', 'in', ('income', 'income_other')), ('company_ids', 'in', company_id)]")
+    qbo_default_expense_account_id = fields.Many2one(
+        related="company_id.qbo_default_expense_account_id", readonly=False,
+        domain="[('account_type', 'in', ('expense', 'expense_other', 'expense_direct_cost')), "
+               "('company_ids', 'in', company_id)]")
+    qbo_deposit_account_id = fields.Many2one(
+        related="company_id.qbo_deposit_account_id", readonly=False,
+        domain="[('account_type', 'in', ('asset_cash', 'asset_current')), ('company_ids', 'in', company_id)]")
+    qbo_push_contacts = fields.Boolean(related="company_id.qbo_push_contacts", readonly=False)
+    qbo_automatch_threshold = fields.Integer(related="company_id.qbo_automatch_threshold", readonly=False)
+    qbo_expense_employee_id = fields.Many2one(
+        related="company_id.qbo_expense_employee_id", readonly=False,
+        domain="[('company_id', 'in', [False, company_id])]")
+    qbo_expense_payment_account_id = fields.Many2one(
+        related="company_id.qbo_expense_payment_account_id", readonly=False,
+        domain="[('account_type', 'in', ('asset_cash', 'liability_credit_card')), ('company_ids', 'in', company_id)]")
+    qbo_expense_start_date = fields.Date(related="company_id.qbo_expense_start_date", readonly=False)
+    qbo_export_on_post = fields.Boolean(related="company_id.qbo_export_on_post", readonly=False)
+    qbo_send_on_export = fields.Boolean(related="company_id.qbo_send_on_export", readonly=False)
+    qbo_default_product_id = fields.Many2one(
+        related="company_id.qbo_default_product_id", readonly=False,
+        domain="[('company_id', 'in', [False, company_id])]")
+    qbo_export_sync_limit = fields.Integer(related="company_id.qbo_export_sync_limit", readonly=False)
+    qbo_push_payments = fields.Boolean(related="company_id.qbo_push_payments", readonly=False)
+    qbo_payment_journal_id = fields.Many2one(
+        related="company_id.qbo_payment_journal_id", readonly=False,
+        domain="[('type', 'in', ('bank', 'cash', 'credit')), ('company_id', '=', company_id)]")
+    qbo_webhook_enabled = fields.Boolean(related="company_id.qbo_webhook_enabled", readonly=False)
+    qbo_webhook_verifier = fields.Char(related="company_id.qbo_webhook_verifier", readonly=False,
+                                       groups="base.group_system")
+    qbo_webhook_url = fields.Char(related="company_id.qbo_webhook_url")
 
     # === ACTION METHODS === #
 

@@ -6,9 +6,10 @@ void), :func:`changes` tells two snapshots apart, and :func:`build_payment_paylo
 of a payment registered in Odoo. Sources: shared/qbo_api.md sections 6.3 and 6.4.
 """
 import re
-from datetime import datetime, timezone
 from decimal import Decimal
 
+from ..qbo_client import parse_qbo_time
+from .account_move import PayloadError
 from .money import cents, json_number, to_decimal
 
 PAYMENT_ENTITIES = ("Payment", "BillPayment")
@@ -24,7 +25,7 @@ ODOO_MARKER = re.compile(r"\[odoo:(?P<prefix>q[0-9a-f]{6}-\d+)-p(?P<payment_id>\
 VOID_NOTE = "Voided"
 
 
-class PaymentPayloadError(ValueError):
+class PaymentPayloadError(PayloadError):
     """The payment cannot be expressed in QuickBooks as it is; the message is shown to the user."""
 
 
@@ -34,19 +35,6 @@ class PaymentPayloadError(ValueError):
 def _ref_value(ref):
     value = (ref or {}).get("value") if isinstance(ref, dict) else ref
     return str(value) if value not in (None, "") else None
-
-
-def parse_qbo_datetime(text):
-    """Return a QuickBooks time (``2015-07-24T10:35:08-07:00``, milliseconds allowed) as a naive UTC datetime."""
-    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
-
-
-def query_datetime(moment):
-    """Return a naive UTC datetime as a query-language literal value (``2024-05-01T08:00:00+00:00``)."""
-    return moment.replace(microsecond=0).isoformat() + "+00:00"
 
 
 def odoo_marker(prefix, payment_id):
@@ -114,7 +102,7 @@ def parse_payment(entity, doc):
         "method_id": _ref_value(doc.get("PaymentMethodRef")),
         "reference": doc.get("PaymentRefNum") or doc.get("DocNumber") or None,
         "voided": not total and not net and note.startswith(VOID_NOTE),
-        "updated": parse_qbo_datetime(doc["MetaData"]["LastUpdatedTime"]) if doc.get("MetaData") else None,
+        "updated": parse_qbo_time(doc["MetaData"]["LastUpdatedTime"]) if doc.get("MetaData") else None,
         "marker": (marker["prefix"], int(marker["payment_id"])) if marker else None,
         "allocations": allocations,
     }

@@ -204,7 +204,7 @@ def connect(env, company, sandbox):
     action = company.with_user(admin).action_qbo_connect()
     answer = SandboxTestMixin.sandbox_consent(action["url"], realm)
     params = {key: values[0] for key, values in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
-    env["res.company"].with_user(admin)._qbo_oauth_callback(params["state"], code=params["code"],
+    env["qbo.connection"].with_user(admin)._qbo_oauth_callback(params["state"], code=params["code"],
                                                              realm_id=params["realmId"])
     company.invalidate_recordset()
     return realm
@@ -254,7 +254,7 @@ def bench(registry, counter, count, latency):
             moves._qbo_write({"qbo_state": "to_send"})
             # The export is measured "once master data is mapped": as if the set-up calls were long past.
             sandbox.forget_windows()
-            company._qbo_pacer(company.qbo_realm_id).reset()
+            company._qbo_connection()._qbo_pacer(company.qbo_realm_id).reset()
             before = sandbox.stats()
             with Meter(counter, cr) as export:
                 while env["account.move"].search_count([("id", "in", moves.ids), ("qbo_state", "=", "to_send")]):

@@ -12,7 +12,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import HttpCase
 
-from ..models.res_company import PACING_PARAMETER
+from ..const import PACING_PARAMETER
 from ..qbo_sandbox.testing import SandboxTestMixin
 
 
@@ -58,7 +58,7 @@ class QboCommittedConnectionMixin(SandboxTestMixin):
             admin = env.ref("base.user_admin")
             answer = self.sandbox_consent(company.with_user(admin).action_qbo_connect()["url"], self.realm_id)
             params = query_params(answer.headers["Location"])
-            env["res.company"].with_user(admin)._qbo_oauth_callback(
+            env["qbo.connection"].with_user(admin)._qbo_oauth_callback(
                 params["state"], code=params["code"], realm_id=params["realmId"])
 
     def committed_company_values(self):
@@ -74,7 +74,10 @@ class QboCommittedConnectionMixin(SandboxTestMixin):
 
     def restore_company(self, saved):
         with self.real_env() as env:
-            env["qbo.token"].search([("company_id", "=", self.company_id)]).unlink()
+            env["qbo.connection"].search([("company_id", "=", self.company_id)]).write(
+                dict.fromkeys(["realm_id", "access_token", "refresh_token", "oauth_nonce"], False)
+                | {"state": "disconnected"})
+            env["qbo.sync.cursor"].search([("company_id", "=", self.company_id)]).unlink()
             env["res.company"].browse(self.company_id).write({key: saved[key] for key in self.SAVED_FIELDS})
             env["ir.config_parameter"].set_param(PACING_PARAMETER, saved[PACING_PARAMETER])
 
@@ -160,7 +163,7 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
     def qbo_connect(cls, company, realm_id=None, user=None):
         """Connect ``company`` through the real OAuth flow (the callback is called in-process)."""
         params = cls.qbo_consent(company, realm_id or cls.realm_id, user=user)
-        company.env["res.company"].with_user(user or cls.admin_user)._qbo_oauth_callback(
+        company.env["qbo.connection"].with_user(user or cls.admin_user)._qbo_oauth_callback(
             params["state"], code=params["code"], realm_id=params["realmId"],
         )
         # Refreshes read the tokens through another cursor: make the new ones visible to it.
@@ -180,7 +183,19 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
         token.flush_recordset()
 
     def qbo_token(self, company=None):
-        """Return the company's ``qbo.token`` as superuser, fresh from the database."""
-        token = (company or self.company)._qbo_token()
+        """Return the company's ``qbo.connection`` (tokens included) as superuser, fresh from the database."""
+        token = (company or self.company)._qbo_connection()
         token.invalidate_recordset()
         return token
+
+    def qbo_cursor(self, stream, company=None):
+        """Return the ``qbo.sync.cursor`` of ``stream`` (empty when the stream never ran)."""
+        return self.env["qbo.sync.cursor"].search([("company_id", "=", (company or self.company).id),
+                                                   ("stream", "=", stream)])
+
+    def set_qbo_cursor(self, stream, read_until, company=None):
+        """Make Odoo believe ``stream`` was read until ``read_until`` (e.g. an hour ago)."""
+        company = company or self.company
+        cursor = self.env["qbo.sync.cursor"]._qbo_acquire(company, stream)
+        cursor.write({"read_until": read_until, "more": False})
+        return cursor

@@ -46,7 +46,7 @@ class TestCdcCatchUp(QboWebhookCommon):
         self.assertEqual(expected[3][6], 1)  # the deletion is flagged
         self.assertEqual(expected[-1][0], 1)  # the payment is imported
         # Webhooks off: the same story is acknowledged and not recorded.
-        self.company.qbo_cdc_cursor = fields.Datetime.now() - timedelta(hours=1)
+        self.set_qbo_cursor("cdc", fields.Datetime.now() - timedelta(hours=1))
         self.company.qbo_webhook_enabled = False
         without_webhooks, second_payment = self.scenario()
         self.assertEqual(set(self.deliver()), {200})
@@ -59,7 +59,7 @@ class TestCdcCatchUp(QboWebhookCommon):
         # The catch-up read the first story again too: nothing doubled there.
         self.assertEqual(self.outcome(with_webhooks, first_payment), expected)
         self.assertEqual(self.events(source="cdc", state="error").mapped("error"), [])
-        self.assertGreater(self.company.qbo_cdc_cursor, fields.Datetime.now() - timedelta(minutes=5))
+        self.assertGreater(self.qbo_cursor("cdc").read_until, fields.Datetime.now() - timedelta(minutes=5))
 
     def test_old_cursor_means_full_reconciliation(self):
         with_webhooks, first_payment = self.scenario()
@@ -69,8 +69,8 @@ class TestCdcCatchUp(QboWebhookCommon):
         self.company.qbo_webhook_enabled = False
         moves, payment_doc = self.scenario()
         self.deliver()
-        self.company.qbo_cdc_cursor = fields.Datetime.now() - timedelta(days=40)
-        message = self.env["qbo.cdc.sync"]._qbo_catch_up(self.company)
+        self.set_qbo_cursor("cdc", fields.Datetime.now() - timedelta(days=40))
+        message = self.env["qbo.cdc.pull"]._qbo_catch_up(self.company)
         self.assertIn("full reconciliation", message)
         outcome = self.outcome(moves, payment_doc)
         # A full reconciliation reads what exists: the deleted invoice is not seen (QuickBooks keeps no trace
@@ -81,13 +81,13 @@ class TestCdcCatchUp(QboWebhookCommon):
         self.company.qbo_webhook_enabled = False
         move = self.exported(self.partner_a, 100.0)
         self.qbo_change_amount(move, 99.0)
-        self.company.qbo_cdc_cursor = fields.Datetime.now() - timedelta(hours=1)
-        self.env["qbo.cdc.sync"]._cron_qbo_catch_up()
+        self.set_qbo_cursor("cdc", fields.Datetime.now() - timedelta(hours=1))
+        self.env["qbo.cdc.pull"]._cron_qbo_catch_up()
         self.assertEqual(len(self.notes(move, "Changed in QuickBooks")), 1)
-        cursor = self.company.qbo_cdc_cursor
+        cursor = self.qbo_cursor("cdc").read_until
         self.assertGreater(cursor, fields.Datetime.now() - timedelta(minutes=5))
-        self.company.qbo_cdc_cursor = fields.Datetime.now() - timedelta(hours=1)
-        self.env["qbo.cdc.sync"]._cron_qbo_catch_up()
+        self.set_qbo_cursor("cdc", fields.Datetime.now() - timedelta(hours=1))
+        self.env["qbo.cdc.pull"]._cron_qbo_catch_up()
         self.assertEqual(len(self.notes(move, "Changed in QuickBooks")), 1)
         self.assertEqual(len(self.review_activities(move)), 1)
         log = self.env["qbo.sync.log"].search([("qbo_entity", "=", "CDC")], limit=1)

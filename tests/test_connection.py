@@ -127,7 +127,7 @@ class TestConnectionFlow(QboTestCommon):
         self.click("action_qbo_connect")
         self.assertNothingStored(self.callback(code="x", realmId=self.realm_id), 400, "no valid state")
 
-    @mute_logger("odoo.addons.quickbooks_connector.models.res_company")
+    @mute_logger("odoo.addons.quickbooks_connector.models.qbo_connection")
     def test_callback_forged_state(self):
         """A state whose signature does not match is refused; the pending request stays usable."""
         location = self.consent(self.click("action_qbo_connect"))
@@ -219,12 +219,15 @@ class TestConnectionFlow(QboTestCommon):
         self.assertFalse(self.qbo_token().access_token)
 
         self.company.with_user(self.admin_user).qbo_allow_realm_change = True
-        with patch.object(type(self.company), "_qbo_on_realm_change", autospec=True) as hook:
+        connection = self.company._qbo_connection()
+        with patch.object(type(connection), "_qbo_on_realm_change", autospec=True) as hook:
             response = self.opener.get(self.consent(self.click("action_qbo_connect"), realm_id=other_realm),
                                        timeout=30)
         self.env.invalidate_all()
         self.assertEqual(response.status_code, 200)
-        hook.assert_called_once_with(self.company, self.realm_id, other_realm)
+        hook.assert_called_once()
+        self.assertEqual((hook.call_args.args[0].id, *hook.call_args.args[1:]),
+                         (connection.id, self.realm_id, other_realm))
         self.assertRecordValues(self.company, [{
             "qbo_state": "connected", "qbo_realm_id": other_realm, "qbo_company_name": "Sandbox Company_US_2",
         }])

@@ -23,13 +23,13 @@ class TestConnectionConcurrency(QboCommittedConnectionMixin, TransactionCase):
 
     def stored_token(self):
         with self.real_env() as env:
-            token = env["qbo.token"].search([("company_id", "=", self.company_id)])
+            token = env["qbo.connection"].search([("company_id", "=", self.company_id)])
             return token.read(["state", "access_token", "refresh_token"])[0]
 
     def expire_access_token(self):
         with self.real_env() as env:
             env.cr.execute(
-                "UPDATE qbo_token SET access_token_expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
+                "UPDATE qbo_connection SET access_token_expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
                 "WHERE company_id = %s", [self.company_id])
 
     def test_concurrent_refresh_spends_refresh_token_once(self):
@@ -55,7 +55,7 @@ class TestConnectionConcurrency(QboCommittedConnectionMixin, TransactionCase):
                     company.qbo_state  # noqa: B018 - the business transaction has read the company
                     barrier.wait(timeout=10)
                     start = time.monotonic()
-                    results[index] = company._qbo_access_token()["access_token"]
+                    results[index] = company._qbo_connection()._qbo_access_token()["access_token"]
                     durations[index] = time.monotonic() - start
             except Exception as error:  # noqa: BLE001 - reported by the main thread
                 errors.append(error)
@@ -87,7 +87,7 @@ class TestConnectionConcurrency(QboCommittedConnectionMixin, TransactionCase):
             info = company._qbo_get_client().company_info()
             self.assertEqual(info["CompanyName"], "Sandbox Company_US_1")
             company.write({"qbo_company_name": "changed in a transaction that fails"})
-            access_token = company._qbo_access_token()["access_token"]
+            access_token = company._qbo_connection()._qbo_access_token()["access_token"]
             cr.rollback()
         after = self.stored_token()
         self.assertEqual(after["access_token"], access_token)

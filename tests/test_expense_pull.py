@@ -226,4 +226,4 @@ class TestExpensePull(QboExpenseCommon):
         cron = self.env.ref("quickbooks_connector.ir_cron_qbo_pull_expenses")
         cron.method_direct_trigger()
         self.assertEqual(self.expenses_of(doc).total_amount_currency, 61.23)
-        self.assertTrue(self.company.qbo_expense_cursor)
+        self.assertTrue(self.qbo_cursor("expense").read_until)

@@ -263,6 +263,6 @@ class TestMappingScreens(QboMappingCommon):
         self.env["qbo.mapping"]._link(self.company, partner, "Customer", "4242")
         tax = self.company_data["default_tax_sale"]
         self.env["qbo.tax.map"]._qbo_link(self.company, tax, {"id": "TAX", "name": "TAX"}, True)
-        self.company._qbo_on_realm_change(self.realm_id, "999999")
+        self.company._qbo_connection()._qbo_on_realm_change(self.realm_id, "999999")
         self.assertFalse(self.env["qbo.mapping"].search([("company_id", "=", self.company.id)]))
         self.assertFalse(self.env["qbo.tax.map"].search([("company_id", "=", self.company.id)]))

@@ -141,7 +141,7 @@ class TestMoveAmountsUS(AmountCasesMixin, QboMoveExportCommon):
         engine = self.env["qbo.move.export"]
         run = ExportRun(move.company_id, ExportReport(self.env))
         engine._qbo_apply_success(run, move, "update", "Invoice", doc, {"total": 10.80, "tax": 0.80}, "rid", 0.1)
-        engine._qbo_flush_run(run)
+        engine._qbo_flush(run)
         self.assertEqual(move.qbo_state, "error")
         self.assertEqual(move.qbo_error, "Amounts differ: QuickBooks total 10.81 (tax 0.80), Odoo total 10.80 "
                                          "(tax 0.80).")

@@ -212,7 +212,7 @@ class TestMoveExport(QboMoveExportCommon):
         self.addCleanup(self.qbo_sandbox_company.configure, custom_txn_numbers=True)
         self.qbo_sandbox_company.configure(custom_txn_numbers=False)
         read_at = fields.Datetime.now() - timedelta(minutes=6)
-        self.company.sudo().qbo_preferences_read_at = read_at
+        self.company._qbo_connection().settings_read_at = read_at
         second = self.make_move(partner=partner, lines=[{"price_unit": 12}])
         self.export(second)
         self.assertEqual(self._request_count("batch"), batches + 1)
@@ -347,7 +347,7 @@ class TestMoveExport(QboMoveExportCommon):
     def test_not_connected(self):
         """Without a connection the export is refused with a clear message and nothing changes."""
         move = self.make_move(partner=self.make_partner("Offline Co"), lines=[{"price_unit": 5}])
-        self.company.qbo_token_ids.sudo().write({"state": "disconnected"})
+        self.company._qbo_connection().write({"state": "disconnected"})
         self.company.invalidate_recordset(["qbo_state"])
         with self.assertRaisesRegex(UserError, "not connected"):
             self.export(move)
@@ -381,7 +381,7 @@ class TestMoveExport(QboMoveExportCommon):
         self.assertIn("3 documents queued", action["params"]["message"])
         self.assertEqual(set(moves.mapped("qbo_state")), {"to_send"})
         self.assertEqual(moves.qbo_export_requested_by, self.qbo_manager)
-        self.env["account.move"]._cron_qbo_export()
+        self.env["qbo.export.engine"]._cron_qbo_export_all()
         self.assertEqual(set(moves.mapped("qbo_state")), {"exported"})
         self.assertFalse(moves.qbo_export_requested_by)
         # the notification waits for the commit in the bus queue of this transaction
@@ -396,7 +396,7 @@ class TestMoveExport(QboMoveExportCommon):
         self.company.qbo_export_on_post = True
         move = self.make_move(partner=self.make_partner("Auto Post Co"), lines=[{"price_unit": 99}])
         self.assertEqual(move.qbo_state, "to_send")
-        self.env["account.move"]._cron_qbo_export()
+        self.env["qbo.export.engine"]._cron_qbo_export_all()
         self.assertEqual(move.qbo_state, "exported")
         self.assert_amounts(move)
 

@@ -32,7 +32,7 @@ class TestMoveExportFaults(QboMoveExportCommon):
                 return
             moves.filtered(lambda move: move.qbo_state == "to_send").sudo()._qbo_write(
                 {"qbo_next_attempt": fields.Datetime.now()})
-            self.env["account.move"]._cron_qbo_export()
+            self.env["qbo.export.engine"]._cron_qbo_export_all()
 
     @mute_logger("odoo.addons.quickbooks_connector.qbo_client")
     def test_answer_lost_after_commit_is_replayed(self):

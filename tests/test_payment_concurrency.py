@@ -18,15 +18,9 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
     """Two runs of the payment sync at once, on real, separate database connections, on data
     committed for the test and removed after: each QuickBooks payment is imported exactly once."""
 
-    SAVED_FIELDS = QboCommittedConnectionMixin.SAVED_FIELDS + [
-        "qbo_payment_cursor", "qbo_bill_payment_cursor", "qbo_payment_retry"]
-
     def setUp(self):
         super().setUp()
         self.qbo_payment_id = self.invoice_paid_in_quickbooks()
-
-    def committed_company_values(self):
-        return {"qbo_payment_cursor": False}
 
     def invoice_paid_in_quickbooks(self):
         """A posted Odoo invoice whose QuickBooks copy a customer paid in QuickBooks; return the payment id."""
@@ -74,7 +68,7 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
         """
         barrier = threading.Barrier(2)
         reports, errors = {}, []
-        sync_model = type(self.env["qbo.payment.sync"])
+        sync_model = type(self.env["qbo.payment.pull"])
         real_import = sync_model._qbo_import
 
         def slow_import(model, parsed, documents):
@@ -87,7 +81,7 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
                 with self.real_env() as env:
                     company = env["res.company"].browse(self.company_id)
                     barrier.wait(timeout=10)
-                    report = env["qbo.payment.sync"]._qbo_sync(company, 100)
+                    report = env["qbo.payment.pull"]._qbo_sync(company, 100)
                 reports[index] = (report.imported, len(report.busy), report.errors)  # once committed
             except Exception as error:  # noqa: BLE001 - reported by the main thread
                 errors.append(error)
@@ -108,7 +102,7 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
         self.assertEqual(reports, [(0, 1, []), (1, 0, [])])
         self.assertEqual(self.imported_payments(), 1)
         with self.real_env() as env:
-            report = env["qbo.payment.sync"]._qbo_sync(env["res.company"].browse(self.company_id), 100)
+            report = env["qbo.payment.pull"]._qbo_sync(env["res.company"].browse(self.company_id), 100)
             self.assertEqual(report.message(), "0 payments imported")
         self.assertEqual(self.imported_payments(), 1)
 
@@ -117,7 +111,10 @@ class TestPaymentConcurrency(QboCommittedConnectionMixin, TransactionCase):
         """Even if both runs got the lock, the second insert of the same QuickBooks payment is refused: that
         run imports nothing (its transaction, which read the company before the other committed, may then
         be refused as a whole, which the cron retries)."""
-        with patch.object(type(self.env["qbo.payment.sync"]), "_qbo_try_lock", lambda *args: True):
+        def no_lock(cursors, company, stream):
+            return cursors.sudo().search([("company_id", "=", company.id), ("stream", "=", stream)])
+
+        with patch.object(type(self.env["qbo.sync.cursor"]), "_qbo_acquire", no_lock):
             reports, errors = self.run_concurrently()
         self.assertTrue(all(isinstance(error, psycopg2.errors.SerializationFailure) for error in errors), errors)
         self.assertEqual(sum(imported for imported, _busy, _errors in reports), 1)

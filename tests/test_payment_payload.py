@@ -11,10 +11,9 @@ from ..qbo_payload.account_payment import (
     memo,
     odoo_marker,
     parse_payment,
-    parse_qbo_datetime,
-    query_datetime,
     snapshot,
 )
+from ..qbo_client import parse_qbo_time, query_time
 
 PAYMENT = {
     "Id": "130", "SyncToken": "2", "CustomerRef": {"value": "58"}, "TotalAmt": 150.5, "TxnDate": "2024-03-01",
@@ -115,5 +114,5 @@ class TestPaymentPayload(BaseCase):
         """Memo, query times and the Odoo mark."""
         self.assertEqual(memo("Payment", "130", "CHK 1001"), "QBO Payment 130 CHK 1001")
         self.assertEqual(memo("BillPayment", "9"), "QBO BillPayment 9")
-        self.assertEqual(query_datetime(datetime(2024, 5, 1, 8, 0, 0, 123)), "2024-05-01T08:00:00+00:00")
-        self.assertEqual(parse_qbo_datetime("2024-05-01T01:00:00.250-07:00"), datetime(2024, 5, 1, 8, 0, 0, 250000))
+        self.assertEqual(query_time(datetime(2024, 5, 1, 8, 0, 0, 123)), "2024-05-01T08:00:00+00:00")
+        self.assertEqual(parse_qbo_time("2024-05-01T01:00:00.250-07:00"), datetime(2024, 5, 1, 8, 0, 0, 250000))

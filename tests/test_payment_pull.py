@@ -3,7 +3,8 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from ..models import res_company_qbo_payment
+from ..models import qbo_payment_pull
+from ..qbo_client import QboClient
 from .test_payment_common import QboPaymentCommon
 
 
@@ -130,16 +131,15 @@ class TestPaymentPull(QboPaymentCommon):
         invoice = self.exported(self.customer, 60.0)
         doc = self.qbo_pay([(invoice, 60.0)])
         statements = []
-        sync_model = type(self.env["qbo.payment.sync"])
-        real_query = sync_model._qbo_query
+        real_query = QboClient.query_answer
 
-        def spy(model, run, statement):
+        def spy(client, statement):
             statements.append(statement)
-            return real_query(model, run, statement)
+            return real_query(client, statement)
 
-        with patch.object(sync_model, "_qbo_query", spy):
+        with patch.object(QboClient, "query_answer", spy):
             self.assertEqual(self.sync(), "1 payment imported")
-            cursor = self.company.qbo_payment_cursor
+            cursor = self.qbo_cursor("payment").read_until
             self.assertTrue(cursor)
             self.assertNotIn("WHERE", statements[0])
             statements.clear()
@@ -148,9 +148,9 @@ class TestPaymentPull(QboPaymentCommon):
         self.assertEqual(len(self.odoo_payment(doc["Id"])), 1)
         self.assertEqual(len(self.env["account.payment"].search([("memo", "like", f"QBO Payment {doc['Id']}")])), 1)
         self.assertIn("SELECT * FROM Payment WHERE MetaData.LastUpdatedTime > '", statements[0])
-        self.assertGreaterEqual(self.company.qbo_payment_cursor, cursor)
+        self.assertGreaterEqual(self.qbo_cursor("payment").read_until, cursor)
         # The cron does the same for every connected company.
-        self.env["res.company"]._cron_qbo_pull_payments()
+        self.env["qbo.payment.pull"]._cron_qbo_sync_payments()
         self.assertEqual(len(self.odoo_payment(doc["Id"])), 1)
         self.assertRecordValues(invoice, [{"payment_state": "paid"}])
 
@@ -158,7 +158,7 @@ class TestPaymentPull(QboPaymentCommon):
         """A run that dies half-way keeps nothing; the next run imports each payment exactly once."""
         invoices = [self.exported(self.customer, amount) for amount in (11.0, 22.0)]
         docs = [self.qbo_pay([(invoice, invoice.amount_total)]) for invoice in invoices]
-        sync_model = type(self.env["qbo.payment.sync"])
+        sync_model = type(self.env["qbo.payment.pull"])
         real_import = sync_model._qbo_import
         calls = []
 
@@ -173,7 +173,7 @@ class TestPaymentPull(QboPaymentCommon):
             self.sync()
         self.env.invalidate_all()
         self.assertFalse(self.odoo_payment(docs[0]["Id"]))
-        self.assertFalse(self.company.qbo_payment_cursor)
+        self.assertFalse(self.qbo_cursor("payment").read_until)
         self.assertEqual(self.sync(), "2 payments imported")
         self.assertEqual(self.sync(), "0 payments imported")
         for doc in docs:
@@ -210,7 +210,7 @@ class TestPaymentPull(QboPaymentCommon):
         """Only QuickBooks managers see and may press Sync Customer Payment."""
         with self.assertRaises(AccessError):
             self.company.with_user(self.invoice_user).action_qbo_sync_payments()
-        self.assertFalse(self.company.qbo_payment_cursor)
+        self.assertFalse(self.qbo_cursor("payment").read_until)
         self.assertNotIn("action_qbo_sync_payments", self.company_form(self.invoice_user))
         arch = self.company_form(self.qbo_manager)
         self.assertIn('name="action_qbo_sync_payments"', arch)
@@ -229,7 +229,7 @@ class TestPaymentPull(QboPaymentCommon):
         self.assertEqual(message, f"1 payment imported, 1 failed (QBO Payment {refused['Id']}: QuickBooks: the "
                                   "currency EUR is not active in Odoo; activate it.)")
         self.assertFalse(self.odoo_payment(refused["Id"]))
-        self.assertEqual(self.company.qbo_payment_retry, {"Payment": [refused["Id"]]})
+        self.assertEqual(self.qbo_cursor("payment").retry_ids, [refused["Id"]])
         self.assertEqual(euro_invoice.payment_state, "not_paid")
         log = self.env["qbo.sync.log"].search([("qbo_id", "=", refused["Id"]), ("status", "=", "error")])
         self.assertEqual(len(log), 1)
@@ -239,7 +239,7 @@ class TestPaymentPull(QboPaymentCommon):
         self.advance_sandbox_clock(600)  # past the overlap of the cursor, within the access token's life
         self.assertEqual(self.sync(), "1 payment imported")
         self.assertEqual(euro_invoice.payment_state, "paid")
-        self.assertFalse(self.company.qbo_payment_retry)
+        self.assertFalse(self.qbo_cursor("payment").retry_ids)
 
     def test_cron_bounded_batches_with_progress(self):
         """The cron imports a bounded batch, reports what is left, and the next call goes on from there."""
@@ -248,13 +248,13 @@ class TestPaymentPull(QboPaymentCommon):
         cron = self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")
         self.assertEqual((cron.interval_number, cron.interval_type), (15, "minutes"))
         progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "done": 0, "remaining": 0})
-        company_model = self.env["res.company"].with_context(ir_cron_progress_id=progress.id)
-        with patch.object(res_company_qbo_payment, "CRON_BATCH_SIZE", 2):
-            company_model._cron_qbo_pull_payments()
+        pull = self.env["qbo.payment.pull"].with_context(ir_cron_progress_id=progress.id)
+        with patch.object(qbo_payment_pull, "CRON_BATCH_SIZE", 2):
+            pull._cron_qbo_sync_payments()
             self.assertEqual(progress.done, 2)
             self.assertGreaterEqual(progress.remaining, 1)
             self.assertEqual([bool(self.odoo_payment(doc["Id"])) for doc in docs], [True, True, False])
-            company_model._cron_qbo_pull_payments()
+            pull._cron_qbo_sync_payments()
             self.assertEqual((progress.done, progress.remaining), (1, 0))
         self.assertTrue(all(len(self.odoo_payment(doc["Id"])) == 1 for doc in docs))
         self.assertEqual(set((invoices[0] | invoices[1] | invoices[2]).mapped("payment_state")), {"paid"})

@@ -56,12 +56,12 @@ class TestPaymentPush(QboPaymentCommon):
         payment = self.register_payment(invoice, 70.0)
         # QuickBooks creates the payment but the answer never arrives: the retry replays the requestid.
         self.sandbox.inject_fault(kind="drop", after_commit=True, path_contains="/payment?")
-        sync_model = type(self.env["qbo.payment.sync"])
+        export_model = type(self.env["qbo.payment.export"])
 
         def die(*args, **kwargs):
             raise RuntimeError("worker killed after QuickBooks answered")
 
-        with patch.object(sync_model, "_qbo_push_success", die), self.assertRaises(RuntimeError), \
+        with patch.object(export_model, "_qbo_apply_success", die), self.assertRaises(RuntimeError), \
                 self.env.cr.savepoint():
             self.sync()
         self.env.invalidate_all()
@@ -79,9 +79,9 @@ class TestPaymentPush(QboPaymentCommon):
         """Created in QuickBooks, id never saved in Odoo: the pull links it instead of importing a copy."""
         invoice = self.exported(self.customer, 33.0)
         payment = self.register_payment(invoice, 33.0)
-        sync_model = type(self.env["qbo.payment.sync"])
-        with patch.object(sync_model, "_qbo_push_success", lambda *args, **kwargs: None):
-            self.env["qbo.payment.sync"]._qbo_push_payments(payment)
+        export_model = type(self.env["qbo.payment.export"])
+        with patch.object(export_model, "_qbo_apply_success", lambda *args, **kwargs: None):
+            self.env["qbo.payment.export"]._qbo_export(payment)
         self.assertFalse(payment.qbo_id)
         payment.qbo_state = "error"  # not sent again by the push: only the pull may link it
         self.assertEqual(self.sync(), "0 payments imported, 1 sent to QuickBooks")

@@ -3,7 +3,7 @@ import time
 
 from odoo.tests import BaseCase, tagged
 
-from ..models.res_company import PACING_PARAMETER
+from ..const import PACING_PARAMETER
 from ..qbo_pacer import MARGIN, RequestPacer
 from ..qbo_sandbox import limits
 from .common import QboTestCommon

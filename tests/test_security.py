@@ -38,11 +38,11 @@ class TestSecurity(QboTestCommon):
             with self.assertRaises(AccessError, msg=user.login):
                 company.write({"qbo_client_secret": "stolen"})
             with self.assertRaises(AccessError, msg=user.login):
-                self.env["qbo.token"].with_user(user).search([])
+                self.env["qbo.connection"].with_user(user).search([])
             with self.assertRaises(AccessError, msg=user.login):
-                self.company._qbo_token().with_user(user).read(["state"])
+                self.company._qbo_connection().with_user(user).read(["state"])
         self.assertEqual(self.company.with_user(self.admin_user).qbo_client_secret, self.SANDBOX_CLIENT_SECRET)
-        token = self.env["qbo.token"].with_user(self.admin_user).search([("company_id", "=", self.company.id)])
+        token = self.env["qbo.connection"].with_user(self.admin_user).search([("company_id", "=", self.company.id)])
         self.assertTrue(token.refresh_token)
         # What everyone may see: the state and the QuickBooks company.
         self.assertRecordValues(self.company.with_user(self.invoice_user), [{
@@ -55,8 +55,8 @@ class TestSecurity(QboTestCommon):
         self.authenticate(self.qbo_manager.login, self.qbo_manager.login)
         calls = [
             ("res.company", "read", [self.company.ids, ["qbo_client_secret"]]),
-            ("qbo.token", "search_read", [[], ["access_token"]]),
-            ("res.company", "read", [self.company.ids, ["qbo_token_ids"]]),
+            ("qbo.connection", "search_read", [[], ["access_token"]]),
+            ("res.company", "read", [self.company.ids, ["qbo_connection_ids"]]),
         ]
         for model, method, args in calls:
             with self.assertRaises(JsonRpcException) as caught:
@@ -124,9 +124,9 @@ class TestSecurity(QboTestCommon):
     def test_token_company_rule(self):
         """An administrator sees the tokens of the companies he works in only."""
         other = self.env["res.company"].create({"name": "Other company"})
-        other_token = other._qbo_token()
-        tokens = self.env["qbo.token"].with_user(self.admin_user).search([])
-        self.assertIn(self.company._qbo_token(), tokens)
+        other_token = other._qbo_connection()
+        tokens = self.env["qbo.connection"].with_user(self.admin_user).search([])
+        self.assertIn(self.company._qbo_connection(), tokens)
         self.assertNotIn(other_token, tokens)
 
     def test_neutralize_clears_secrets(self):

@@ -41,7 +41,7 @@ class QboAutomatchWizard(models.TransientModel):
     def action_propose(self):
         """Compute the proposals from the screen rows that are not linked (replacing earlier ones)."""
         self.ensure_one()
-        self.env["qbo.master.data.sync"]._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         rows = self.env["qbo.mapping.line"]._qbo_my_rows(self.company_id, self.kind)
         odoo_rows = rows.filtered(lambda row: row.state == "odoo")
         qbo_rows = rows.filtered(lambda row: row.state == "qbo")
@@ -65,7 +65,7 @@ class QboAutomatchWizard(models.TransientModel):
         """Link the pairs left ticked; a pair that cannot be linked is reported, the others are linked."""
         self.ensure_one()
         sync = self.env["qbo.master.data.sync"]
-        sync._qbo_check_manager()
+        self._qbo_check_access("manager", "write")
         lines = self.line_ids.filtered("selected")
         if not lines:
             raise UserError(_("QuickBooks: tick the pairs to link."))

@@ -1,5 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+# Models whose records other users read through a public twin (e.g. employees' names).
+PUBLIC_MODELS = {"hr.employee": "hr.employee.public"}
 
 
 class QboMapping(models.Model):
@@ -32,11 +35,59 @@ class QboMapping(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):
-        for mapping in self:
-            # display names only, also of records the reader may not open (e.g. employees)
-            record = mapping.res_model in self.env and \
-                self.env[mapping.res_model].sudo().browse(mapping.res_id).exists()
-            mapping.res_name = record.display_name if record else False
+        """The linked record's name as the reader may see it; a record the reader may not read
+        (another company's, say) shows as restricted, never by its name."""
+        for res_model, mappings in self.grouped("res_model").items():
+            records = self._qbo_readable(res_model, mappings.mapped("res_id"))
+            names = {record.id: record.display_name for record in records._filtered_access("read")}
+            for mapping in mappings:
+                mapping.res_name = names.get(mapping.res_id) or (
+                    _("Restricted record") if mapping.res_id in records.ids else False)
+
+    @api.model
+    def _qbo_readable(self, res_model, res_ids):
+        """The records, in the model through which their reader may see them."""
+        model = PUBLIC_MODELS.get(res_model, res_model)
+        if model not in self.env:
+            return self.env["res.partner"].browse()
+        return self.env[model].browse(res_ids).exists()
+
+    # === CRUD === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # EXTENDS base: a link names a record of its own company that its author may read.
+        mappings = super().create(vals_list)
+        mappings._qbo_check_linked_records()
+        return mappings
+
+    def write(self, vals):
+        # EXTENDS base: as for create.
+        result = super().write(vals)
+        if {"res_model", "res_id", "company_id"} & set(vals):
+            self._qbo_check_linked_records()
+        return result
+
+    def _qbo_check_linked_records(self):
+        """Refuse a link to a record of another company, or one its author may not read.
+
+        :raise AccessError: if the author may not read the record
+        :raise ValidationError: if the record belongs to companies the mapping's company is not in
+        """
+        for res_model, mappings in self.grouped("res_model").items():
+            if res_model not in self.env:
+                raise ValidationError(_("QuickBooks: %s is not a kind of Odoo record.", res_model))
+            if not self.env.su:
+                self._qbo_readable(res_model, mappings.mapped("res_id")).check_access("read")
+            for mapping in mappings:
+                record = self.env[res_model].sudo().browse(mapping.res_id)
+                companies = record.company_ids if "company_ids" in record._fields else \
+                    record.company_id if "company_id" in record._fields else record.browse()
+                if companies and not companies & mapping.company_id.parent_ids:
+                    raise ValidationError(_(
+                        "QuickBooks: %(record)s belongs to %(companies)s, not to %(company)s: it cannot be linked there.",
+                        record=record.display_name, companies=", ".join(companies.mapped("name")),
+                        company=mapping.company_id.name))
 
     # === LOOKUPS FOR A WHOLE SELECTION === #
 

@@ -21,7 +21,6 @@ from . import test_expense_payload
 from . import test_expense_pull
 from . import test_expense_export
 from . import test_expense_mapping
-from . import test_payment_common
 from . import test_payment_pull
 from . import test_payment_changes
 from . import test_payment_push

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from .test_webhook import QboWebhookCommon
+from .common_webhook import QboWebhookCommon
 
 
 @tagged("post_install", "-at_install")

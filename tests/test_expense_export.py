@@ -1,60 +1,9 @@
 from decimal import Decimal
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .test_expense_pull import QboExpenseCommon
-
-
-class QboExpenseExportCommon(QboExpenseCommon):
-    """Expense categories, a project linked to the QuickBooks project, and the account paying company expenses."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.travel = cls.env["product.product"].create({
-            "name": "Travel (Odoo)", "type": "service", "can_be_expensed": True, "standard_price": 0.0,
-            "property_account_expense_id": cls.company_data["default_account_expense"].id,
-            "supplier_taxes_id": [Command.clear()],
-        })
-        project_plan, _other_plans = cls.env["account.analytic.plan"]._get_all_plans()
-        cls.website = cls.env["account.analytic.account"].create({
-            "name": "Website", "plan_id": project_plan.id, "company_id": cls.company.id})
-        cls.env["qbo.mapping"]._link(cls.company, cls.website, "Project", cls.qbo_project["Id"])
-        cls.company.qbo_expense_payment_account_id = cls.company_data["default_journal_bank"].default_account_id
-
-    def make_expense(self, amount, payment_mode="company_account", taxes=None, project=None, **values):
-        """An expense the employee records (its taxes and project set by the accountant)."""
-        expense = self.env["hr.expense"].with_user(self.employee_user).create({
-            "name": values.pop("name", "Client visit"), "employee_id": self.employee.id,
-            "product_id": self.travel.id, "total_amount_currency": amount, "payment_mode": payment_mode,
-            "date": "2026-03-05", **values,
-        })
-        expense = expense.with_user(self.env.user)
-        expense.write({"tax_ids": [Command.set(taxes.ids if taxes else [])],
-                       "analytic_distribution": {str(project.id): 100} if project else False})
-        self.assertEqual(expense.total_amount_currency, amount)
-        return expense
-
-    def approve(self, expenses, post=False):
-        sheet = self.report(expenses)
-        sheet.with_user(self.qbo_manager).action_approve_expense_sheets()
-        if post:
-            sheet.with_user(self.qbo_manager).action_sheet_move_post()
-        return sheet
-
-    def export(self, records, user=None):
-        """Run Action > Export to QBO on ``records`` as ``user``; return the notification's message."""
-        xmlid = "action_server_qbo_export_expense" if records._name == "hr.expense" else \
-            "action_server_qbo_export_expense_sheet"
-        action = self.env.ref(f"quickbooks_connector.{xmlid}").with_user(user or self.qbo_manager).with_context(
-            active_model=records._name, active_ids=records.ids, active_id=records[:1].id).run()
-        self.env.invalidate_all()
-        return action["params"]["message"]
-
-    def qbo_doc(self, expense):
-        return self.qbo_sandbox_company.get(expense.qbo_entity, expense.qbo_id)
+from .common_expense import QboExpenseExportCommon
 
 
 @tagged("post_install", "-at_install")

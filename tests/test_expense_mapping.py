@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .test_expense_pull import QboExpenseCommon
+from .common_expense import QboExpenseCommon
 
 
 @tagged("post_install", "-at_install")

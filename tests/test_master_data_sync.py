@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..qbo_master_data import SyncSummary
-from .test_mapping import QboMappingCommon
+from .common_mapping import QboMappingCommon
 
 
 @tagged("post_install", "-at_install")

@@ -5,7 +5,7 @@ from odoo.tests import BaseCase, tagged
 
 from ..models.qbo_move_export import ExportReport, ExportRun
 from ..qbo_payload.account_move import amounts_differ, unit_price
-from .test_move_export import QboMoveExportCommon
+from .common_move import QboMoveExportCommon
 
 CENT = Decimal("0.01")
 

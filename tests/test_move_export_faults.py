@@ -6,7 +6,7 @@ from odoo.tools import mute_logger
 
 from ..qbo_client import QboClient
 from ..qbo_sandbox import limits
-from .test_move_export import QboMoveExportCommon
+from .common_move import QboMoveExportCommon
 
 
 @tagged("post_install", "-at_install")

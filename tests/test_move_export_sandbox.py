@@ -5,7 +5,7 @@ import requests
 from odoo.tests import BaseCase, tagged
 
 from ..qbo_sandbox import limits, send
-from .test_sandbox_api import TIMEOUT, SandboxApiHelpers
+from .common_sandbox import TIMEOUT, SandboxApiHelpers
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .test_payment_common import QboPaymentCommon
+from .common_payment import QboPaymentCommon
 
 
 @tagged("post_install", "-at_install")

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from odoo.tests import BaseCase, tagged
 
+from ..qbo_client import parse_qbo_time, query_time
 from ..qbo_payload.account_payment import (
     PaymentPayloadError,
     amounts_differ,
@@ -13,7 +14,6 @@ from ..qbo_payload.account_payment import (
     parse_payment,
     snapshot,
 )
-from ..qbo_client import parse_qbo_time, query_time
 
 PAYMENT = {
     "Id": "130", "SyncToken": "2", "CustomerRef": {"value": "58"}, "TotalAmt": 150.5, "TxnDate": "2024-03-01",

@@ -5,7 +5,7 @@ from odoo.tests import tagged
 
 from ..models import qbo_payment_pull
 from ..qbo_client import QboClient
-from .test_payment_common import QboPaymentCommon
+from .common_payment import QboPaymentCommon
 
 
 @tagged("post_install", "-at_install")

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .test_payment_common import QboPaymentCommon
+from .common_payment import QboPaymentCommon
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,6 @@
 from odoo.tests import BaseCase, tagged
 
-from .test_sandbox_api import SandboxApiHelpers
+from .common_sandbox import SandboxApiHelpers
 
 
 @tagged("post_install", "-at_install")

@@ -3,7 +3,7 @@ from decimal import Decimal
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .test_payment_common import QboPaymentCommon
+from .common_payment import QboPaymentCommon
 
 
 @tagged("post_install", "-at_install")

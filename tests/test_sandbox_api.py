@@ -1,78 +1,12 @@
 import json
 from datetime import date
 
-import requests
-
 from odoo.tests import BaseCase, tagged
 
 from ..qbo_sandbox import accounting
 from ..qbo_sandbox.clock import SandboxClock
 from ..qbo_sandbox.company import Company
-from ..qbo_sandbox.testing import SandboxTestMixin
-
-TIMEOUT = 10
-DUPLICATE_PERSON = ("The name supplied already exists. : Another customer, vendor or employee is already using "
-                    "this name. Please use a different name.")
-SERVICES_ACCOUNT = "14"  # the seeded "Services" income account
-
-
-class SandboxApiHelpers(SandboxTestMixin):
-    """A fresh QBO company per test, connected through the real OAuth flow, and JSON helpers."""
-
-    company_options = {}
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_qbo_sandbox()
-        cls.register_sandbox_app()
-
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(self.sandbox.clock.reset)
-        self.company = self.create_sandbox_company(**self.company_options)
-        self.client = self.authorize(self.sandbox_auth_client(), self.company.realm_id)
-
-    def api(self, method, subpath, **kwargs):
-        return requests.request(
-            method, f"{self.sandbox_server.url}/v3/company/{self.company.realm_id}/{subpath}",
-            headers={"Authorization": f"Bearer {self.client.access_token}", "Accept": "application/json",
-                     **kwargs.pop("headers", {})},
-            timeout=TIMEOUT, **kwargs,
-        )
-
-    def post(self, entity, body, **params):
-        return self.api("POST", entity, json=body, params=dict({"minorversion": "75"}, **params))
-
-    def ok(self, response, entity=None):
-        self.assertEqual(response.status_code, 200, response.text)
-        data = response.json()
-        self.assertIn("time", data)
-        return data[entity] if entity else data
-
-    def fault(self, response, code, status=400):
-        self.assertEqual(response.status_code, status, response.text)
-        errors = response.json()["Fault"]["Error"]
-        self.assertEqual(errors[0]["code"], code, response.text)
-        return errors[0]
-
-    def create(self, entity, body, **params):
-        return self.ok(self.post(entity.lower(), body, **params), entity)
-
-    def read(self, entity, entity_id):
-        return self.ok(self.api("GET", f"{entity.lower()}/{entity_id}"), entity)
-
-    def query(self, text):
-        return self.ok(self.api("GET", "query", params={"query": text}))["QueryResponse"]
-
-    def make_item(self, name="Consulting", price=75):
-        return self.create("Item", {"Name": name, "Type": "Service", "UnitPrice": price,
-                                    "IncomeAccountRef": {"value": SERVICES_ACCOUNT}})
-
-    def invoice_body(self, customer_id, item_id, qty=2, price=75):
-        return {"CustomerRef": {"value": customer_id}, "Line": [{
-            "Amount": qty * price, "DetailType": "SalesItemLineDetail",
-            "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "Qty": qty, "UnitPrice": price}}]}
+from .common_sandbox import DUPLICATE_PERSON, SERVICES_ACCOUNT, SandboxApiHelpers
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,6 @@
 from odoo.tests import BaseCase, tagged
 
-from .test_sandbox_api import SERVICES_ACCOUNT, SandboxApiHelpers
+from .common_sandbox import SERVICES_ACCOUNT, SandboxApiHelpers
 
 
 @tagged("post_install", "-at_install")

@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 from odoo.tests import tagged
 
-from .test_sandbox_transactions import SandboxApiCase
+from .common_sandbox import SandboxApiCase
 
 
 @tagged("post_install", "-at_install")

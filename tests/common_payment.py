@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from .test_move_export import QboMoveExportCommon
+from .common_move import QboMoveExportCommon
 
 PAID_DOCUMENT = {"Payment": "Invoice", "BillPayment": "Bill"}
 PARTY_FIELD = {"Payment": "CustomerRef", "BillPayment": "VendorRef"}

@@ -1,0 +1,91 @@
+from decimal import Decimal
+
+from odoo import Command
+
+from .common import QboTestCommon
+
+
+class QboMoveExportCommon(QboTestCommon):
+    """A connected company with default QuickBooks accounts, an item for lines without product and
+    its sales taxes mapped to the sandbox's tax codes; helpers to make documents and look into QuickBooks."""
+
+    sandbox_company = {"name": "Sandbox Company_US_1", "multicurrency": True}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.service = cls.env["product.product"].create({"name": "QBO Services", "type": "service",
+                                                         "list_price": 100.0})
+        cls.company.write({
+            "qbo_default_income_account_id": cls.company_data["default_account_revenue"].id,
+            "qbo_default_expense_account_id": cls.company_data["default_account_expense"].id,
+            "qbo_default_product_id": cls.service.id,
+        })
+        cls.client = cls.company._qbo_get_client()
+
+    def setUp(self):
+        super().setUp()
+        # QuickBooks is not rolled back with the test: forget the documents of the previous tests
+        # (Odoo numbers its documents again from the start in each test).
+        for entity in ("Payment", "Invoice", "CreditMemo", "Bill", "VendorCredit"):
+            for doc in self.qbo_sandbox_company.all(entity):
+                self.qbo_sandbox_company.remove(entity, doc["Id"])
+
+    # ---- Odoo side ----
+
+    @classmethod
+    def make_tax(cls, name, amount, type_tax_use="sale", **values):
+        return cls.env["account.tax"].create({
+            "name": name, "amount": amount, "amount_type": "percent", "type_tax_use": type_tax_use,
+            "company_id": cls.company.id, **values,
+        })
+
+    @classmethod
+    def map_tax(cls, tax, code_name):
+        """Map an Odoo tax to the sandbox tax code named ``code_name`` (TAX/NON for US line codes)."""
+        code = next(code for code in cls.qbo_sandbox_company.all("TaxCode") if code["Name"] == code_name)
+        cls.env["qbo.tax.map"]._qbo_link(cls.company, tax, {"id": code["Id"], "name": code["Name"]},
+                                         cls.qbo_sandbox_company.country == "US")
+
+    def make_partner(self, name, **values):
+        return self.env["res.partner"].create({"name": name, "is_company": True, "email": f"{name[:8]}@example.com"
+                                               .replace(" ", "").lower(), **values})
+
+    def make_move(self, move_type="out_invoice", partner=None, lines=(), post=True, **values):
+        """Create a document; ``lines`` are dicts of line values (a ``product_id`` defaults to the service)."""
+        move = self.env["account.move"].create({
+            "move_type": move_type,
+            "partner_id": (partner or self.partner_a).id,
+            "invoice_date": values.pop("invoice_date", "2019-01-01"),
+            "invoice_line_ids": [Command.create({"product_id": self.service.id, "tax_ids": [Command.clear()],
+                                                 **line}) for line in lines],
+            **values,
+        })
+        if post:
+            move.action_post()
+        return move
+
+    # ---- QuickBooks side ----
+
+    def qbo_docs(self, entity, **where):
+        """The sandbox's records of ``entity`` matching ``where`` exactly."""
+        return [doc for doc in self.qbo_sandbox_company.all(entity)
+                if all(doc.get(key) == value for key, value in where.items())]
+
+    def qbo_doc(self, move):
+        entity = {"out_invoice": "Invoice", "out_refund": "CreditMemo", "in_invoice": "Bill",
+                  "in_refund": "VendorCredit"}[move.move_type]
+        return self.qbo_sandbox_company.get(entity, move.qbo_id)
+
+    def export(self, moves, user=None):
+        return moves.with_user(user or self.qbo_manager).action_qbo_export()
+
+    def assert_amounts(self, move):
+        """QuickBooks' own total and tax equal Odoo's to the cent, and the move says so."""
+        doc = self.qbo_doc(move)
+        self.assertTrue(doc, f"{move.name} is not in QuickBooks")
+        total = Decimal(str(doc["TotalAmt"]))
+        tax = Decimal(str((doc.get("TxnTaxDetail") or {}).get("TotalTax", 0)))
+        self.assertEqual(total, Decimal(str(move.amount_total)).quantize(Decimal("0.01")), move.name)
+        self.assertEqual(move.qbo_state, "exported", move.qbo_error)
+        return total, tax

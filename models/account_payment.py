@@ -118,6 +118,21 @@ class AccountPayment(models.Model):
         report = self.env["qbo.payment.export"].sudo()._qbo_export(payments.sudo())
         return self._qbo_notification(report.message(), report.notification_type())
 
+    def action_qbo_retry(self):
+        """Send again the payments whose sending (or new application) failed.
+
+        :return: a ``display_notification`` action with what was done
+        :raise AccessError: if the user is not a QuickBooks manager who may change these payments
+        :raise UserError: if none of them waits to be sent again
+        """
+        self._qbo_check_access("manager", "write")
+        payments = self.filtered(lambda payment: payment.qbo_state in ("error", "to_send")
+                                 and payment.qbo_origin != "qbo" and payment.state in ("in_process", "paid"))
+        if not payments:
+            raise UserError(_("QuickBooks: none of these payments waits to be sent again."))
+        report = self.env["qbo.payment.export"].sudo()._qbo_export(payments.sudo())
+        return self._qbo_notification(report.message(), report.notification_type())
+
     # === TOOLING === #
 
     def _qbo_entity(self):

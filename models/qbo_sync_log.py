@@ -9,6 +9,9 @@ _logger = logging.getLogger(__name__)
 # Successful exchanges are kept this many days; failed ones until someone deletes them.
 SUCCESS_RETENTION_DAYS = 90
 MESSAGE_MAX = 2000
+# The action that sends a record of each kind to QuickBooks again (it checks who may).
+RETRY_ACTIONS = {"account.move": "action_qbo_retry", "hr.expense": "action_qbo_export",
+                 "account.payment": "action_qbo_retry"}
 
 
 class QboSyncLog(models.Model):
@@ -57,21 +60,28 @@ class QboSyncLog(models.Model):
     # === ACTION METHODS === #
 
     def action_retry(self):
-        """Export again the Odoo documents of these failed exchanges.
+        """Send again the Odoo records of these failed exchanges (invoices and bills, expenses,
+        payments), each through its own export action.
 
-        :return: the notification of the export
-        :raise UserError: if none of the exchanges concerns a document that can be exported again
+        :return: the notification of the export (of the first kind, when several are selected)
+        :raise UserError: if none of the exchanges concerns a record that can be sent again
         """
-        moves = self.env["account.move"].browse(
-            self.filtered(lambda log: log.res_model == "account.move" and log.status != "success").mapped("res_id")
-        ).exists()
-        if not moves:
-            raise UserError(_("QuickBooks: only failed exchanges of invoices, credit notes and bills can be retried."))
-        return moves.action_qbo_retry()
+        self._qbo_check_access("manager")
+        actions = []
+        for res_model, logs in self.filtered(lambda log: log.status != "success").grouped("res_model").items():
+            method = RETRY_ACTIONS.get(res_model)
+            records = method and self.env[res_model].browse(logs.mapped("res_id")).exists()
+            if records:
+                actions.append(getattr(records, method)())
+        if not actions:
+            raise UserError(_("QuickBooks: only failed exchanges of invoices, bills, expenses and payments can be "
+                              "sent again."))
+        return actions[0]
 
     def action_open_record(self):
         """Open the Odoo record of this exchange."""
         self.ensure_one()
+        self._qbo_check_access("user")
         if not self.res_model or not self.res_id:
             raise UserError(_("QuickBooks: this exchange concerns no Odoo record."))
         return {

@@ -10,6 +10,7 @@ from . import test_connection
 from . import test_connection_tokens
 from . import test_connection_concurrency
 from . import test_security
+from . import test_access_matrix
 from . import test_sandbox_api
 from . import test_sandbox_query
 from . import test_sandbox_oauth

@@ -475,12 +475,17 @@ class QboConnection(models.Model):
                                     status or type(failure).__name__), 400, company) from None
         settings = connection._qbo_read_settings_with(auth_client, realm_id)
         try:
-            connection._qbo_in_own_transaction(lambda own: own._qbo_store_connection(auth_client, realm_id, settings))
-        except psycopg2.errors.UniqueViolation:
-            # Another Odoo company connected this realm meanwhile: the new grant is of no use.
-            connection._qbo_revoke_quietly(auth_client, realm_id)
-            raise QboOAuthRefused(_("This QuickBooks company is already connected to another Odoo company."),
-                                  403, company) from None
+            replaced = connection._qbo_in_own_transaction(
+                lambda own: own._qbo_store_connection(auth_client, realm_id, settings))
+        except (psycopg2.errors.UniqueViolation, UserError):
+            # Another Odoo company connected this realm meanwhile, or the row stayed busy: the new grant
+            # is of no use.
+            connection._qbo_revoke_quietly(auth_client, auth_client.refresh_token, realm_id)
+            raise QboOAuthRefused(_("This QuickBooks company is already connected to another Odoo company, or its "
+                                    "connection is busy; click Connect again."), 403, company) from None
+        if replaced:
+            # A reconnection: the previous grant is of no use any more either.
+            connection._qbo_revoke_quietly(auth_client, replaced, realm_id)
         _logger.info("QuickBooks: company %s connected to realm %s", company.id, realm_id)
         return company, RETURN_URLS[payload["o"]].format(company_id=company.id)
 
@@ -491,8 +496,12 @@ class QboConnection(models.Model):
         return bool(pending and consteq(pending, nonce))
 
     def _qbo_store_connection(self, auth_client, realm_id, settings):
-        """Store a new connection (own transaction); a new realm resets what the old one left."""
+        """Store a new connection (own transaction); a new realm resets what the old one left.
+
+        :return: the refresh token of the grant this one replaces, if any
+        """
         old_realm_id = self.realm_id
+        replaced = self.refresh_token
         self.write({
             **self._qbo_token_values(auth_client),
             **settings,
@@ -505,6 +514,7 @@ class QboConnection(models.Model):
         if old_realm_id and old_realm_id != realm_id:
             self._qbo_on_realm_change(old_realm_id, realm_id)
         self.env["qbo.sync.cursor"]._qbo_ensure(self.company_id)
+        return replaced
 
     def _qbo_on_realm_change(self, old_realm_id, new_realm_id):
         """The company now writes another QuickBooks company's books: links, tax mappings and read
@@ -546,17 +556,17 @@ class QboConnection(models.Model):
             return self._qbo_read_settings(client)
         except QboApiError as error:
             _logger.info("QuickBooks: CompanyInfo of realm %s unreadable: %s", realm_id, error.code or error.status)
-            self._qbo_revoke_quietly(auth_client, realm_id)
+            self._qbo_revoke_quietly(auth_client, auth_client.refresh_token, realm_id)
             raise QboOAuthRefused(_("QuickBooks granted access but its company information could not be read: "
                                     "%s", error), 400, self.company_id) from None
 
     @api.model
-    def _qbo_revoke_quietly(self, auth_client, realm_id):
-        """Revoke a grant Odoo will not use."""
+    def _qbo_revoke_quietly(self, auth_client, token, realm_id):
+        """Revoke a grant Odoo will not use (a failure is only logged: the grant then expires unused)."""
         try:
-            auth_client.revoke(token=auth_client.refresh_token)
+            auth_client.revoke(token=token)
         except (AuthClientError, RequestException):
-            _logger.info("QuickBooks: revoking the unused authorization of realm %s failed", realm_id)
+            _logger.info("QuickBooks: revoking an unused authorization of realm %s failed", realm_id)
 
     def _qbo_disconnect(self):
         """Revoke the authorization at Intuit, then forget the tokens at once (own transaction): a

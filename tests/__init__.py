@@ -9,6 +9,7 @@ from . import test_qbo_client
 from . import test_connection
 from . import test_connection_tokens
 from . import test_connection_concurrency
+from . import test_sync_core_concurrency
 from . import test_security
 from . import test_access_matrix
 from . import test_sandbox_api

@@ -171,6 +171,19 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
         company.invalidate_recordset()
         return company
 
+    def setUp(self):
+        super().setUp()
+        # The sandbox is not rolled back with the test: a grant the test revokes (a reconnection revokes
+        # the one it replaces, a disconnection its own) is live again afterwards, as the tokens Odoo is
+        # rolled back to expect.
+        live = [grant_id for grant_id in list(self.sandbox.grants) if self.sandbox.live_grant(grant_id)]
+        self.addCleanup(self.revive_sandbox_grants, live)
+
+    def revive_sandbox_grants(self, grant_ids):
+        with self.sandbox.lock:
+            for grant_id in grant_ids:
+                self.sandbox.grants[grant_id]["revoked"] = False
+
     def advance_sandbox_clock(self, seconds):
         """Move the sandbox's clock forward for this test only."""
         self.sandbox.clock.advance(seconds)

@@ -68,6 +68,8 @@ ROLE_GROUPS = {"user": USER_GROUP, "manager": MANAGER_GROUP, "admin": ADMIN_GROU
 # (https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes).
 NOT_FOUND = "610"  # Object Not Found: deleted in QuickBooks
 STALE_OBJECT = "5010"  # Stale Object Error: the SyncToken sent is not the current one
+DUPLICATE_NAME = "6240"  # Duplicate Name Exists Error: customers, vendors and employees share names
+THROTTLED = "3001"  # ThrottleExceeded: too many requests (retried)
 
 # Each pull starts this much before its cursor: changes committed in QuickBooks while the last read ran
 # (QuickBooks stamps to the second).

@@ -24,6 +24,7 @@ from .const import (
     MINOR_VERSION,
     OAUTH_TIMEOUT,
     QUERY_PAGE_SIZE,
+    THROTTLED,
 )
 
 _logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class QboApiError(Exception):
     @property
     def retryable(self):
         """Whether the same call may succeed later: throttling, outages and lost answers."""
-        return self.status is None or self.status == 429 or self.status >= 500 or self.code == "3001"
+        return self.status is None or self.status == 429 or self.status >= 500 or self.code == THROTTLED
 
     def __str__(self):
         text = f"[{self.code}] {self.message}" if self.code else self.message

@@ -10,8 +10,10 @@ from ..models.qbo_connection import QboOAuthRefused
 # The callback's path, raw or percent-encoded once or twice (a logged-out administrator is sent to
 # the login page with the callback, code and state included, in its ``redirect`` parameter).
 CALLBACK_PATHS = re.compile(re.escape(CALLBACK_ROUTE).replace("/", "(?:/|%2F|%252F)"), re.IGNORECASE)
-# ``code=...`` and ``state=...`` in the same forms: the value runs to the next separator.
-CALLBACK_SECRETS = re.compile(r"\b(code|state)(=|%3D|%253D)(.*?)(?=&|%26|%2526|\s|\"|$)", re.IGNORECASE)
+# ``code=...`` and ``state=...`` in the same forms (after ``?`` or ``&``, raw or encoded): the value
+# runs to the next separator.
+CALLBACK_SECRETS = re.compile(r"([?&\s\"]|%3F|%26|%253F|%2526)(code|state)(=|%3D|%253D)(.*?)(?=&|%26|%2526|\s|\"|$)",
+                              re.IGNORECASE)
 
 
 class RedactOAuthCallback(logging.Filter):
@@ -22,7 +24,7 @@ class RedactOAuthCallback(logging.Filter):
         if isinstance(record.args, tuple) and any(isinstance(arg, str) and CALLBACK_PATHS.search(arg)
                                                   for arg in record.args):
             record.args = tuple(
-                CALLBACK_SECRETS.sub(r"\1\2[redacted]", arg) if isinstance(arg, str) else arg for arg in record.args
+                CALLBACK_SECRETS.sub(r"\1\2\3[redacted]", arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
 

@@ -7,7 +7,7 @@ import logging
 from odoo import fields, http
 from odoo.http import request
 
-from ..const import WEBHOOK_MAX_BYTES, WEBHOOK_ROUTE
+from ..const import WEBHOOK_ROUTE
 from ..qbo_client import parse_qbo_time
 from ..models.qbo_webhook_event import OPERATIONS, WEBHOOK_ENTITIES
 
@@ -112,7 +112,8 @@ class QboWebhookController(http.Controller):
             return self._answer(401, "unauthenticated")
         try:
             by_realm = parse_notification(json.loads(body))
-        except (ValueError, RecursionError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            # Signed, but not a notification Odoo can read (Intuit never sends such a body).
             return self._answer(400, "not a QuickBooks notification")
         connections = request.env["qbo.connection"].sudo().search(
             [("realm_id", "in", list(by_realm)), ("state", "!=", "disconnected")])

@@ -1,5 +1,4 @@
 import base64
-import hashlib
 import json
 import logging
 import secrets
@@ -27,7 +26,6 @@ from ..const import (
     REFRESH_LOCK_TIMEOUT,
     REFRESH_MARGIN,
     REFRESH_TOKEN_LIFETIME,
-    SCOPES,
 )
 from ..qbo_client import QboApiError, QboClient
 from ..qbo_pacer import pacer_for
@@ -279,6 +277,9 @@ class QboConnection(models.Model):
         :raise UserError: if another worker keeps the row locked longer than ``REFRESH_LOCK_TIMEOUT``
         """
         self.ensure_one()
+        # What this transaction wrote goes to the database first: the new transaction must not
+        # overwrite it, nor be overwritten by it later.
+        self.env.flush_all()
         for attempt in range(CONNECTION_COMMIT_ATTEMPTS):
             try:
                 with self.env.registry.cursor() as cr:

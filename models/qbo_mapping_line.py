@@ -225,8 +225,8 @@ class QboMappingLine(models.TransientModel):
 
     def action_import(self):
         """Create the Odoo records of the selected QuickBooks rows (exact matches are linked instead)."""
-        sync = self.env["qbo.master.data.sync"]
         self._qbo_check_access("manager", "write")
+        sync = self.env["qbo.master.data.sync"]
         company, kind = self._qbo_context()
         rows = self.filtered(lambda row: row.state == "qbo")
         if not rows:
@@ -240,8 +240,8 @@ class QboMappingLine(models.TransientModel):
 
     def action_export(self):
         """Create the QuickBooks records of the selected Odoo rows (exact matches are linked instead)."""
-        sync = self.env["qbo.master.data.sync"]
         self._qbo_check_access("manager", "write")
+        sync = self.env["qbo.master.data.sync"]
         company, kind = self._qbo_context()
         rows = self.filtered(lambda row: row.state == "odoo")
         if not rows:
@@ -253,7 +253,6 @@ class QboMappingLine(models.TransientModel):
 
     def action_clear_all(self):
         """Remove every link of this screen's kind for the company (nothing changes in either system)."""
-        sync = self.env["qbo.master.data.sync"]
         self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
         summary = SyncSummary()

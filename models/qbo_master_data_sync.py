@@ -7,6 +7,7 @@ import psycopg2
 from odoo import Command, _, api, models
 from odoo.exceptions import AccessError, UserError
 
+from ..const import DUPLICATE_NAME
 from ..qbo_client import QboApiError
 from ..qbo_master_data import (
     COUNTRY_ALIASES,
@@ -31,7 +32,6 @@ from ..qbo_master_data import (
     term_values,
 )
 
-DUPLICATE_NAME = "6240"
 PERSON_ENTITIES = ("Customer", "Vendor", "Employee")
 ODOO_ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9.]+$")
 
@@ -355,7 +355,7 @@ class QboMasterDataSync(models.AbstractModel):
         """
         content = sorted([record.id, payload] for record, payload in payloads)
         digest = hashlib.sha1(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:20]
-        return f"qbo-{company.id}-{kind[:4]}-{digest}{variant}"
+        return f"{self.env['qbo.export.engine']._qbo_requestid_prefix(company)}-m{kind[:4]}-{digest}{variant}"
 
     @api.model
     def _qbo_create_many(self, company, kind, payloads, summary, client):

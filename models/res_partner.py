@@ -1,14 +1,15 @@
+import hashlib
+import json
 import logging
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..const import STALE_OBJECT
 from ..qbo_client import QboApiError
 from ..qbo_master_data import CONTACT_FIELDS, contact_sparse_payload
 
 _logger = logging.getLogger(__name__)
-
-STALE_OBJECT = "5010"
 
 
 class ResPartner(models.Model):
@@ -63,23 +64,32 @@ class ResPartner(models.Model):
         try:
             client = company._qbo_get_client()
             try:
-                doc = client.update(mapping.qbo_entity, contact_sparse_payload(
-                    new, changed, mapping.qbo_id, mapping.qbo_sync_token, display_name))
+                payload = contact_sparse_payload(new, changed, mapping.qbo_id, mapping.qbo_sync_token, display_name)
+                doc = client.update(mapping.qbo_entity, payload, requestid=self._qbo_push_requestid(company, payload))
             except QboApiError as error:
                 if error.code != STALE_OBJECT:
                     raise
                 # Changed in QuickBooks meanwhile: take its current SyncToken and send once more.
                 current = client.read(mapping.qbo_entity, mapping.qbo_id)
-                doc = client.update(mapping.qbo_entity, contact_sparse_payload(
-                    new, changed, mapping.qbo_id, current["SyncToken"], display_name))
+                payload = contact_sparse_payload(new, changed, mapping.qbo_id, current["SyncToken"], display_name)
+                doc = client.update(mapping.qbo_entity, payload, requestid=self._qbo_push_requestid(company, payload))
         except (QboApiError, UserError) as error:
             _logger.info("QuickBooks: contact %s not pushed to %s %s", self.id, mapping.qbo_entity, mapping.qbo_id)
             self._message_log(body=_("QuickBooks: this contact's changes were not sent to %(entity)s %(name)s "
                                      "(%(company)s): %(error)s", entity=mapping.qbo_entity,
                                      name=mapping.qbo_name or mapping.qbo_id, company=company.name, error=error))
             return
-        mapping.write({
+        mapping.sudo().write({
             "qbo_sync_token": doc.get("SyncToken"),
             "qbo_name": doc.get("DisplayName") or mapping.qbo_name,
             "last_sync_date": fields.Datetime.now(),
         })
+
+    def _qbo_push_requestid(self, company, payload):
+        """The requestid of a contact update: the version it applies to and what it sends, so a
+        replay of the edit (Odoo retrying its transaction) is answered by QuickBooks without a second
+        update."""
+        self.ensure_one()
+        digest = hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        return (f"{self.env['qbo.export.engine']._qbo_requestid_prefix(company)}-c{self.id}"
+                f"-u{payload.get('SyncToken')}-{digest}")

@@ -32,6 +32,7 @@ from . import test_move_export_sandbox
 from . import test_payment_sandbox_cdc
 from . import test_sandbox_webhooks
 from . import test_webhook
+from . import test_webhook_security
 from . import test_cdc_catch_up
 from . import test_payment_void
 from . import test_qbo_pacer

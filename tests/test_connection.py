@@ -10,6 +10,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..const import CALLBACK_ROUTE
+from ..models.qbo_sync_cursor import STREAMS
 from .common import QboTestCommon, query_params
 
 
@@ -109,6 +110,31 @@ class TestConnectionFlow(QboTestCommon):
         self.assertIn(f"realmId={self.realm_id}", logged)
         self.assertNotIn(params["code"], logged)
         self.assertNotIn(params["state"], logged)
+
+    def test_logged_out_callback_keeps_code_and_state_out_of_the_log(self):
+        """Logged out, the callback sends to the login page with the callback in its ``redirect``
+        parameter, percent-encoded (twice, after another redirect): no form of the request lines the
+        access log records shows the code or the state."""
+        location = self.consent(self.click("action_qbo_connect"))
+        params = query_params(location)
+        self.logout()
+        login = self.opener.get(location, timeout=30, allow_redirects=False)
+        self.assertEqual(login.status_code, 303)
+        login_path = urlsplit(login.headers["Location"])
+        self.assertEqual(login_path.path, "/web/login")
+        self.assertIn("code%3D", login_path.query)
+        twice = login_path.query.replace("%", "%25")
+        for request_line in (f"GET {urlsplit(location).path}?{urlsplit(location).query} HTTP/1.1",
+                             f"GET /web/login?{login_path.query} HTTP/1.1",
+                             f"GET /web/login?next=%2Fweb%2Flogin%3F{twice} HTTP/1.1"):
+            # The record werkzeug's request handler logs for every request (werkzeug.serving.log_request).
+            record = logging.LogRecord("werkzeug", logging.INFO, __file__, 0, '%s - - [%s] "%s" %s %s',
+                                       ("127.0.0.1", "22/Nov/2026 04:00:00", request_line, "303", "-"), None)
+            self.assertTrue(logging.getLogger("werkzeug").filter(record))
+            logged = record.getMessage()
+            self.assertIn("[redacted]", logged)
+            for secret in (params["code"], params["state"]):
+                self.assertNotIn(secret, logged)
 
     def test_connect_from_settings_returns_to_settings(self):
         """Connecting from Accounting settings comes back to the settings."""
@@ -251,3 +277,25 @@ class TestConnectionFlow(QboTestCommon):
         self.assertIn("already connected to the Odoo company", response.text)
         self.assertEqual(other.qbo_state, "disconnected")
         self.assertFalse(other.qbo_realm_id)
+
+
+@tagged("post_install", "-at_install")
+class TestRealmChange(QboTestCommon):
+    """Connecting a company to another QuickBooks company resets, in one place, what the first left."""
+
+    def test_realm_change_resets_every_stream(self):
+        """Every stream's cursor and retry list, the links and the tax mappings are reset."""
+        partner = self.env["res.partner"].create({"name": "Old Realm Customer"})
+        self.env["qbo.mapping"]._link(self.company, partner, "Customer", "77")
+        for stream, _label in STREAMS:
+            self.set_qbo_cursor(stream, fields.Datetime.now()).write({"retry_ids": ["1", "2"], "more": True})
+        other_realm = self.create_sandbox_company("Sandbox Company_US_2").realm_id
+        self.company.with_user(self.admin_user).qbo_allow_realm_change = True
+        self.qbo_connect(self.company, realm_id=other_realm)
+        self.env.invalidate_all()
+        self.assertEqual(self.company.qbo_realm_id, other_realm)
+        cursors = self.env["qbo.sync.cursor"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(sorted(cursors.mapped("stream")), sorted(stream for stream, _label in STREAMS))
+        self.assertEqual([(cursor.read_until, cursor.retry_ids, cursor.more) for cursor in cursors],
+                         [(False, False, False)] * len(STREAMS))
+        self.assertFalse(self.env["qbo.mapping"].search([("company_id", "=", self.company.id)]))

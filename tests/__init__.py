@@ -35,3 +35,4 @@ from . import test_cdc_catch_up
 from . import test_payment_void
 from . import test_qbo_pacer
 from . import test_payment_reapply
+from . import test_sandbox_switches

@@ -38,3 +38,4 @@ from . import test_payment_reapply
 from . import test_sandbox_switches
 from . import test_move_export_replay
 from . import test_move_amounts_ca
+from . import test_move_amount_mismatch

@@ -39,3 +39,4 @@ from . import test_sandbox_switches
 from . import test_move_export_replay
 from . import test_move_amounts_ca
 from . import test_move_amount_mismatch
+from . import test_expense_pull_cursor

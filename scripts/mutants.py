@@ -1,6 +1,6 @@
 """Break the guarantees that matter most, one at a time, and check that the tests aimed at each notice.
 
-    make mutants                        # every mutant
+    make mutants                              # every mutant
     make mutants MUTANTS="requestid cursor"   # those whose name contains one of the words
 
 Each mutant is an exact snippet of the committed code and its replacement. For each one: the

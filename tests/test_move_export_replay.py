@@ -27,7 +27,8 @@ class TestMoveExportReplay(QboMoveExportCommon):
 
     def invoices(self, partner):
         """The QuickBooks invoices of ``partner``'s customer (looked up by name: Odoo may have forgotten the link)."""
-        customers = [doc["Id"] for doc in self.qbo_sandbox_company.all("Customer") if doc["DisplayName"] == partner.name]
+        customers = [doc["Id"] for doc in self.qbo_sandbox_company.all("Customer")
+                     if doc["DisplayName"] == partner.name]
         return [doc for doc in self.qbo_docs("Invoice") if doc["CustomerRef"]["value"] in customers]
 
     @mute_logger("odoo.addons.quickbooks_connector.qbo_client")

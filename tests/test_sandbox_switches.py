@@ -20,7 +20,8 @@ class TestSandboxSwitches(SandboxApiCase):
 
     @staticmethod
     def tax_lines(doc):
-        return [(line["TaxLineDetail"]["TaxRateRef"]["value"], line["Amount"]) for line in doc["TxnTaxDetail"]["TaxLine"]]
+        return [(line["TaxLineDetail"]["TaxRateRef"]["value"], line["Amount"])
+                for line in doc["TxnTaxDetail"]["TaxLine"]]
 
     def test_explicit_tax_ignored_when_switched_off(self):
         """explicit_tax=False (a control-API option): the TotalTax sent is ignored, the tax computed."""

@@ -124,6 +124,7 @@ class SandboxApp:
         company = self.state.companies.get(realm_id)
         if company is None or found[1]["realm_id"] != realm_id:
             return faults.authorization_fault(moment=moment)
+        company.record_request(request.method, subpath, request.args.to_dict(), request.get_data())
         with limits.for_state(self.state).admit(realm_id, found[1]["client_id"], subpath) as throttled:
             if throttled is not None:
                 return throttled

@@ -8,7 +8,7 @@ integers, except the US line pseudo tax codes ``TAX`` and ``NON``.
 import bisect
 import copy
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from datetime import date, datetime, timedelta, timezone
 
 from . import jsonutil, seed
@@ -26,6 +26,7 @@ TRANSACTION_SEQUENCE = frozenset({
     "BillPayment", "Purchase", "PurchaseOrder", "Deposit", "JournalEntry", "Transfer", "TimeActivity",
 })
 REPLAY_LIMIT = 10000  # requestids remembered per company (oldest forgotten first)
+REQUEST_LOG_LIMIT = 1000  # API requests kept in ``Company.requests`` (oldest forgotten first)
 # The fields ``find`` looks records up by (transactions.py: balances, links, DocNumber rules). A
 # value is the string of a reference's ``value`` or of the field itself; ``Line.LinkedTxn`` gives
 # ``(TxnType, TxnId)`` for each link of the lines.
@@ -78,10 +79,15 @@ class Company:
     :param str country: ISO 2-letter country (``US`` uses the US sales tax model)
     :param str home_currency: ISO code; by default the country's currency
     :param str utc_offset: the company's fixed UTC offset for MetaData times (default by country)
+    :param bool explicit_tax: honour a ``TxnTaxDetail.TotalTax`` a request imposes (Intuit's documented
+        behaviour); False makes the sandbox ignore it and compute the tax itself, as developers report
+        QuickBooks doing (https://stackoverflow.com/questions/19300885): a sandbox switch, not a
+        QuickBooks preference, kept in ``explicit_tax`` (tests may change it at any time)
     :param preferences: ``PREFERENCE_DEFAULTS`` keys
     """
 
-    def __init__(self, realm_id, name, clock, country="US", home_currency=None, utc_offset=None, **preferences):
+    def __init__(self, realm_id, name, clock, country="US", home_currency=None, utc_offset=None,
+                 explicit_tax=True, **preferences):
         unknown = set(preferences) - set(PREFERENCE_DEFAULTS)
         if unknown:
             raise TypeError(f"unknown company preferences: {', '.join(sorted(unknown))}")
@@ -90,6 +96,7 @@ class Company:
         country = country.upper()
         currency, _country3, offset, _address = seed.country_defaults(country)
         self._setup(realm_id, name, clock, country, home_currency or currency, utc_offset or offset)
+        self.explicit_tax = bool(explicit_tax)
         seed.seed(self, settings)
 
     def _setup(self, realm_id, name, clock, country, home_currency, utc_offset):
@@ -109,6 +116,9 @@ class Company:
         self._index = {}       # (entity, field) -> {value: {Id: None}} (INDEXED_FIELDS)
         self._indexed = {}     # (entity, Id) -> {(field, value)} the record is indexed under
         self._numbers = {}     # (entity, field) -> sorted ints of its digit-only values
+        # The API requests received, for tests to check what a client asked (not saved):
+        # {"method", "path" (below /v3/company/{realm}/), "args" (query string), "body" (text)}.
+        self.requests = deque(maxlen=REQUEST_LOG_LIMIT)
 
     # ---- Company settings read from CompanyInfo and Preferences ----
 
@@ -161,6 +171,21 @@ class Company:
             prefs = copy.deepcopy(self.get("Preferences", "1"))
             seed.apply_switches(prefs, settings)
             self.touch("Preferences", prefs)
+
+    def record_request(self, method, path, args, body):
+        """Add an API request to ``requests`` (``body``: bytes, kept as text)."""
+        with self.lock:
+            self.requests.append({"method": method, "path": path, "args": dict(args),
+                                  "body": body.decode("utf-8", "replace")})
+
+    def queries(self, entity=None):
+        """Return the query statements received (those reading ``entity`` only, when given), oldest first."""
+        with self.lock:
+            statements = [request["args"].get("query") or request["body"] for request in self.requests
+                          if request["path"] == "query"]
+        if entity is None:
+            return statements
+        return [statement for statement in statements if f" from {entity.lower()} " in f"{statement.lower()} "]
 
     # ---- Time ----
 
@@ -349,6 +374,7 @@ class Company:
                 "country": self.country,
                 "home_currency": self.home_currency,
                 "utc_offset": self.utc_offset,
+                "explicit_tax": self.explicit_tax,
                 "records": jsonutil.plain(self._records),
                 "counters": dict(self._counters),
                 "deleted": copy.deepcopy(self._deleted),
@@ -364,6 +390,7 @@ class Company:
         company = cls.__new__(cls)
         company._setup(data["realm_id"], data["name"], clock, data["country"], data["home_currency"],
                        data["utc_offset"])
+        company.explicit_tax = data.get("explicit_tax", True)
         company._records = jsonutil.revive(data["records"])
         for entity, records in company._records.items():
             for record_id in records:

@@ -77,13 +77,14 @@ US_TAX_CODES = (
     ("California", (("California", "8"),)),
     ("Los Angeles", (("California State", "7.25"), ("Los Angeles County", "2.25"))),
 )
-# Non-US: agency, then (TaxCode name, percent or None for a code without rates). Each code gets one
-# sales and one purchase rate, as QBO sets them up for VAT/GST companies.
+# Non-US: agency, then (TaxCode name, percent or None for a code without rates[, agency of this code]).
+# Each code gets one sales and one purchase rate, as QBO sets them up for VAT/GST companies.
 VAT_TABLES = {
     "GB": ("HM Revenue & Customs", (
         ("20.0% S", "20"), ("5.0% R", "5"), ("0.0% Z", "0"), ("Exempt", "0"), ("No VAT", None))),
     "CA": ("Canada Revenue Agency", (
-        ("GST", "5"), ("HST ON", "13"), ("Zero-rated", "0"), ("Exempt", "0"))),
+        ("GST", "5"), ("HST ON", "13"), ("PST BC", "7", "Ministry of Finance (BC)"), ("Zero-rated", "0"),
+        ("Exempt", "0"))),
     "AU": ("Australian Taxation Office", (
         ("GST", "10"), ("GST free", "0"), ("Input taxed", "0"))),
     "FR": ("Direction générale des Finances publiques", (
@@ -92,6 +93,11 @@ VAT_TABLES = {
         ("GST 18%", "18"), ("GST 12%", "12"), ("GST 5%", "5"), ("Exempt", "0"))),
 }
 DEFAULT_VAT_TABLE = ("Tax Authority", (("Standard", "20"), ("Reduced", "10"), ("Zero-rated", "0"), ("Exempt", "0")))
+# Codes made of the rates of other codes, as QBO Canada has "GST/PST BC" (GST 5 % and PST 7 % on one
+# line, each rate reported to its agency): (TaxCode name, names of the codes whose rates it applies).
+COMBINED_CODES = {
+    "CA": (("GST/PST BC", ("GST", "PST BC")),),
+}
 
 
 def country_defaults(country):
@@ -261,16 +267,27 @@ def _seed_us_taxes(company):
 
 
 def _seed_vat(company):
-    agency_name, codes = VAT_TABLES.get(company.country, DEFAULT_VAT_TABLE)
+    default_agency, codes = VAT_TABLES.get(company.country, DEFAULT_VAT_TABLE)
     _tax_payable_account(company, "VAT Control" if company.country in ("GB", "FR") else "GST/HST Payable")
-    agency = company.add("TaxAgency", {"DisplayName": agency_name, "TaxTrackedOnSales": True,
-                                       "TaxTrackedOnPurchases": True})
-    for code_name, percent in codes:
+    agencies = {}
+    rates = {}  # code name -> (sales rate, purchase rate)
+    for code_name, percent, *agency_name in codes:
+        agency_name = agency_name[0] if agency_name else default_agency
+        if agency_name not in agencies:
+            agencies[agency_name] = company.add("TaxAgency", {
+                "DisplayName": agency_name, "TaxTrackedOnSales": True, "TaxTrackedOnPurchases": True})
+        agency_id = agencies[agency_name]["Id"]
         code = {"Name": code_name, "Description": code_name, "Active": True, "Taxable": True,
                 "TaxGroup": False, "Hidden": False}
         if percent is not None:
-            sale = _rate(company, f"{code_name} (Sales)", percent, agency["Id"], "Sales")
-            purchase = _rate(company, f"{code_name} (Purchases)", percent, agency["Id"], "Purchase")
-            code["SalesTaxRateList"] = _rate_list([sale])
-            code["PurchaseTaxRateList"] = _rate_list([purchase])
+            rates[code_name] = (_rate(company, f"{code_name} (Sales)", percent, agency_id, "Sales"),
+                                _rate(company, f"{code_name} (Purchases)", percent, agency_id, "Purchase"))
+            code["SalesTaxRateList"] = _rate_list([rates[code_name][0]])
+            code["PurchaseTaxRateList"] = _rate_list([rates[code_name][1]])
         company.add("TaxCode", code)
+    for code_name, parts in COMBINED_CODES.get(company.country, ()):
+        company.add("TaxCode", {
+            "Name": code_name, "Description": code_name, "Active": True, "Taxable": True, "TaxGroup": True,
+            "Hidden": False, "SalesTaxRateList": _rate_list([rates[part][0] for part in parts]),
+            "PurchaseTaxRateList": _rate_list([rates[part][1] for part in parts]),
+        })

@@ -478,10 +478,11 @@ def _explicit_tax(company, entity, doc, previous, preparer):
 
     A ``TotalTax`` other than 0 is explicit. On update, a ``TotalTax`` equal to the stored one
     is the stored value sent back (full update after a read, or a sparse update's merge): it stays
-    explicit only if the stored tax was itself explicit; otherwise tax is recomputed.
+    explicit only if the stored tax was itself explicit; otherwise tax is recomputed. A company
+    whose ``explicit_tax`` switch is off ignores it: the tax is always computed.
     """
     requested = to_decimal((doc.get("TxnTaxDetail") or {}).get("TotalTax"), "TxnTaxDetail.TotalTax")
-    if not requested:
+    if not requested or not company.explicit_tax:
         return None
     if previous is None:
         return requested

@@ -37,3 +37,9 @@ from . import test_cdc_catch_up
 from . import test_payment_void
 from . import test_qbo_pacer
 from . import test_payment_reapply
+from . import test_sandbox_switches
+from . import test_move_export_replay
+from . import test_move_amounts_ca
+from . import test_move_amount_mismatch
+from . import test_expense_pull_cursor
+from . import test_payment_import_once

@@ -1,0 +1,212 @@
+"""Break the guarantees that matter most, one at a time, and check that the tests aimed at each notice.
+
+    make mutants                              # every mutant
+    make mutants MUTANTS="requestid cursor"   # those whose name contains one of the words
+
+Each mutant is an exact snippet of the committed code and its replacement. For each one: the
+committed addon (``git archive HEAD``) is copied to a scratch directory, the snippet replaced (it
+must occur exactly once: the list follows the code or fails loudly), the addon installed with its
+tests in a throwaway database where only the mutant's test classes run, and the database dropped.
+A mutant is killed when one of its tests fails. The table printed at the end gives each mutant's
+outcome and time; the exit status is 1 when one survived or did not run, 2 when a snippet is
+missing. A developer tool, not part of ``make test`` (about a minute and a half per mutant).
+
+Environment: ``ODOO_SRC`` (default /opt/odoo), ``QBO_MUTANT_DB_PREFIX`` (default ``qbo_mutant``).
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import namedtuple
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = "quickbooks_connector"
+ODOO_SRC = Path(os.environ.get("ODOO_SRC", "/opt/odoo"))
+DB_PREFIX = os.environ.get("QBO_MUTANT_DB_PREFIX", "qbo_mutant")
+RUN_TIMEOUT = 1800
+REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+
+Mutant = namedtuple("Mutant", "name path original replacement tests")
+
+MUTANTS = [
+    Mutant(
+        "create requestid random per call", "models/qbo_move_export.py",
+        '        return f"{self._qbo_requestid_prefix(move.company_id)}-{move.id}-g{move.qbo_export_generation}"',
+        '        return f"{self._qbo_requestid_prefix(move.company_id)}{__import__(\'secrets\').token_hex(3)}'
+        '-{move.id}-g{move.qbo_export_generation}"',
+        ("TestMoveExportReplay", "TestMoveExportReplayAutoNumbers"),
+    ),
+    Mutant(
+        "batch requestid random per call", "models/qbo_move_export.py",
+        "        digest = hashlib.sha1(json.dumps(content).encode()).hexdigest()[:16]",
+        "        digest = __import__('secrets').token_hex(8)",
+        ("TestMoveExportReplay",),
+    ),
+    Mutant(
+        "amount check disabled", "models/qbo_move_export.py",
+        "        difference = amounts_differ(doc, expected)",
+        "        difference = None",
+        ("TestMoveAmountMismatch",),
+    ),
+    Mutant(
+        "only the first tax of a line", "models/qbo_move_export.py",
+        "            **self._qbo_tax_values(line.tax_ids, resolved),",
+        "            **self._qbo_tax_values(line.tax_ids[:1], resolved),",
+        ("TestMoveAmountsCanada",),
+    ),
+    Mutant(
+        "export without the manager check", "models/account_move.py",
+        '        :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)\n'
+        '        """\n'
+        "        self._qbo_check_manager()\n",
+        '        :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)\n'
+        '        """\n',
+        ("TestMoveExport.test_invoicing_user_cannot_export",),
+    ),
+    Mutant(
+        "token refresh without its row lock", "models/qbo_token.py",
+        'cr.execute("SELECT id FROM qbo_token WHERE id = %s FOR NO KEY UPDATE", [self.id], log_exceptions=False)',
+        'cr.execute("SELECT id FROM qbo_token WHERE id = %s", [self.id], log_exceptions=False)',
+        ("TestConnectionConcurrency",),
+    ),
+    Mutant(
+        "webhook signature not checked", "controllers/webhook.py",
+        "        if not all(signature_ok(body, signature, company.qbo_webhook_verifier) for company in companies):",
+        "        if False:",
+        ("TestWebhookEndpoint",),
+    ),
+    Mutant(
+        "OAuth state nonce not checked", "models/res_company.py",
+        '        if not token.oauth_nonce or not consteq(token.oauth_nonce, payload["n"]):',
+        "        if False:",
+        ("TestConnectionFlow",),
+    ),
+    Mutant(
+        "client secret readable by all", "models/res_company.py",
+        'qbo_client_secret = fields.Char(string="QuickBooks Client Secret", groups="base.group_system", copy=False)',
+        'qbo_client_secret = fields.Char(string="QuickBooks Client Secret", copy=False)',
+        ("TestSecurity",),
+    ),
+    Mutant(
+        "payment import without its lookup", "models/qbo_payment_sync.py",
+        '            self._qbo_pull_one(run, parsed, existing.get(parsed["id"]), cursor)',
+        "            self._qbo_pull_one(run, parsed, None, cursor)",
+        ("TestPaymentImportOnce",),
+    ),
+    Mutant(
+        "payment unique constraint dropped", "models/account_payment.py",
+        '        ("qbo_payment_unique", "unique(company_id, qbo_entity, qbo_id)",\n'
+        '         "This QuickBooks payment is already recorded in Odoo."),\n',
+        "",
+        ("TestPaymentImportOnce",),
+    ),
+    Mutant(
+        "payment pull ignores its cursor", "models/qbo_payment_sync.py",
+        "        where = f\" WHERE MetaData.LastUpdatedTime > '{query_datetime(cursor - CURSOR_OVERLAP)}'\" "
+        "if cursor else \"\"",
+        '        where = ""',
+        ("TestPaymentPull.test_rerun_imports_once_and_reads_only_changes",),
+    ),
+    Mutant(
+        "expense pull ignores its cursor", "models/qbo_expense_pull.py",
+        "        if company.qbo_expense_cursor:\n",
+        "        if False:\n",
+        ("TestExpensePullCursor",),
+    ),
+]
+
+
+def read_committed(path):
+    """The text of ``path`` as committed (HEAD)."""
+    return subprocess.run(["git", "show", f"HEAD:{path}"], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def missing_snippets(mutants):
+    """Return ``[(mutant, occurrences)]`` for the mutants whose snippet is not in the code exactly once."""
+    return [(mutant, count) for mutant in mutants
+            if (count := read_committed(mutant.path).count(mutant.original)) != 1]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_mutant(mutant, index, pristine, scratch):
+    """Apply ``mutant`` to a copy of ``pristine``, run its tests; return ``(outcome, seconds, log path)``."""
+    addons = scratch / f"mutant{index}"
+    shutil.copytree(pristine, addons / ADDON)
+    target = addons / ADDON / mutant.path
+    target.write_text(target.read_text().replace(mutant.original, mutant.replacement))
+    database = f"{DB_PREFIX}_{index}_{os.getpid()}"
+    tags = ",".join(f"/{ADDON}:{test}" for test in mutant.tests)
+    log_path = scratch / f"mutant{index}.log"
+    start = time.monotonic()
+    try:
+        with open(log_path, "w") as log:
+            subprocess.run([
+                sys.executable, str(ODOO_SRC / "odoo-bin"),
+                f"--addons-path={ODOO_SRC / 'addons'},{ODOO_SRC / 'odoo' / 'addons'},{addons}",
+                f"--database={database}", f"--init={ADDON}", "--without-demo=all", "--test-enable",
+                f"--test-tags={tags}", "--http-interface=127.0.0.1", f"--http-port={free_port()}",
+                "--max-cron-threads=0", "--log-level=info", "--stop-after-init",
+            ], stdout=log, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return "timed out", time.monotonic() - start, log_path
+    finally:
+        subprocess.run(["dropdb", "--if-exists", database], check=False, capture_output=True)
+        shutil.rmtree(addons, ignore_errors=True)
+    seconds = time.monotonic() - start
+    reports = REPORT.findall(log_path.read_text(errors="replace"))
+    if not reports:
+        return "no test result (install failed?)", seconds, log_path
+    failed, errors, total = (int(value) for value in reports[-1])
+    if not total:
+        return "no test ran", seconds, log_path
+    return ("killed" if failed or errors else "survived"), seconds, log_path
+
+
+def main(words):
+    mutants = [mutant for mutant in MUTANTS if not words or any(word in mutant.name for word in words)]
+    if not mutants:
+        print(f"No mutant matches {' '.join(words)}; known: {', '.join(mutant.name for mutant in MUTANTS)}")
+        return 2
+    missing = missing_snippets(mutants)
+    for mutant, count in missing:
+        print(f"SNIPPET {'MISSING' if not count else f'FOUND {count} TIMES'}: {mutant.name} ({mutant.path}):\n"
+              f"{mutant.original}")
+    if missing:
+        return 2
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="qbo_mutants_") as scratch:
+        scratch = Path(scratch)
+        pristine = scratch / "pristine"
+        pristine.mkdir()
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(pristine)], input=archive, check=True)
+        for index, mutant in enumerate(mutants, 1):
+            print(f"[{index}/{len(mutants)}] {mutant.name} ...", flush=True)
+            outcome, seconds, log_path = run_mutant(mutant, index, pristine, scratch)
+            if outcome != "killed":
+                kept = Path(tempfile.gettempdir()) / f"qbo_mutant_{index}_{os.getpid()}.log"
+                shutil.copy(log_path, kept)
+                outcome = f"{outcome} (log {kept})"
+            rows.append((mutant.name, ", ".join(mutant.tests), outcome, f"{seconds:.0f}"))
+    header = ("mutant", "tests", "result", "seconds")
+    widths = [max(len(row[column]) for row in rows + [header]) for column in range(4)]
+    for row in [header, tuple("-" * width for width in widths)] + rows:
+        print(" | ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    killed = sum(row[2] == "killed" for row in rows)
+    print(f"{killed} of {len(rows)} mutants killed")
+    return 0 if killed == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -35,21 +35,22 @@ Mutant = namedtuple("Mutant", "name path original replacement tests")
 
 MUTANTS = [
     Mutant(
-        "create requestid random per call", "models/qbo_move_export.py",
-        '        return f"{self._qbo_requestid_prefix(move.company_id)}-{move.id}-g{move.qbo_export_generation}"',
-        '        return f"{self._qbo_requestid_prefix(move.company_id)}{__import__(\'secrets\').token_hex(3)}'
-        '-{move.id}-g{move.qbo_export_generation}"',
+        "create requestid random per call", "models/qbo_export_engine.py",
+        '        return (f"{self._qbo_requestid_prefix(record.company_id)}-{self._qbo_requestid_tag}{record.id}"\n'
+        '                f"-g{record.qbo_export_generation}")',
+        '        return (f"{self._qbo_requestid_prefix(record.company_id)}{__import__(\'secrets\').token_hex(3)}"\n'
+        '                f"-{self._qbo_requestid_tag}{record.id}-g{record.qbo_export_generation}")',
         ("TestMoveExportReplay", "TestMoveExportReplayAutoNumbers"),
     ),
     Mutant(
-        "batch requestid random per call", "models/qbo_move_export.py",
+        "batch requestid random per call", "models/qbo_export_engine.py",
         "        digest = hashlib.sha1(json.dumps(content).encode()).hexdigest()[:16]",
         "        digest = __import__('secrets').token_hex(8)",
         ("TestMoveExportReplay",),
     ),
     Mutant(
-        "amount check disabled", "models/qbo_move_export.py",
-        "        difference = amounts_differ(doc, expected)",
+        "amount check disabled", "models/qbo_export_engine.py",
+        "        difference = self._qbo_amounts_differ(doc, expected)",
         "        difference = None",
         ("TestMoveAmountMismatch",),
     ),
@@ -60,30 +61,66 @@ MUTANTS = [
         ("TestMoveAmountsCanada",),
     ),
     Mutant(
-        "export without the manager check", "models/account_move.py",
-        '        :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)\n'
-        '        """\n'
-        "        self._qbo_check_manager()\n",
-        '        :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)\n'
-        '        """\n',
-        ("TestMoveExport.test_invoicing_user_cannot_export",),
+        "access check skipped", "models/base.py",
+        "        if self.env.su:\n            return\n",
+        "        return\n",
+        ("TestAccessMatrix.test_matrix",),
     ),
     Mutant(
-        "token refresh without its row lock", "models/qbo_token.py",
-        'cr.execute("SELECT id FROM qbo_token WHERE id = %s FOR NO KEY UPDATE", [self.id], log_exceptions=False)',
-        'cr.execute("SELECT id FROM qbo_token WHERE id = %s", [self.id], log_exceptions=False)',
+        "companies worked in not checked", "models/base.py",
+        "        outside = self._qbo_record_companies() - self.env.companies",
+        "        outside = self.env[\"res.company\"]",
+        ("TestAccessMatrix.test_companies_worked_in_now",),
+    ),
+    Mutant(
+        "link to another company's record", "models/qbo_mapping.py",
+        "                if companies and not companies & mapping.company_id.parent_ids:",
+        "                if False:",
+        ("TestAccessMatrix.test_links_stay_in_their_company",),
+    ),
+    Mutant(
+        "token refresh without its row lock", "models/qbo_connection.py",
+        '                    cr.execute(f"SELECT id FROM qbo_connection WHERE id = %s FOR NO KEY UPDATE"\n'
+        "                               f\"{'' if wait else ' SKIP LOCKED'}\", [self.id], log_exceptions=False)",
+        '                    cr.execute("SELECT id FROM qbo_connection WHERE id = %s", [self.id])',
         ("TestConnectionConcurrency",),
     ),
     Mutant(
-        "webhook signature not checked", "controllers/webhook.py",
-        "        if not all(signature_ok(body, signature, company.qbo_webhook_verifier) for company in companies):",
-        "        if False:",
-        ("TestWebhookEndpoint",),
+        "connection stored in the request's transaction", "models/qbo_connection.py",
+        "            replaced = connection._qbo_in_own_transaction(\n"
+        "                lambda own: own._qbo_store_connection(auth_client, realm_id, settings))",
+        "            replaced = connection.sudo()._qbo_store_connection(auth_client, realm_id, settings)",
+        ("TestSyncCoreConcurrency.test_connect_while_syncs_run",),
     ),
     Mutant(
-        "OAuth state nonce not checked", "models/res_company.py",
-        '        if not token.oauth_nonce or not consteq(token.oauth_nonce, payload["n"]):',
-        "        if False:",
+        "Send by QuickBooks requestid from the clock", "models/qbo_move_export.py",
+        '            requestid = f"{self._qbo_requestid_prefix(run.company)}-{move.id}-s{move.qbo_sync_token}"',
+        '            requestid = f"{self._qbo_requestid_prefix(run.company)}-{move.id}-s{time.time_ns()}"',
+        ("TestSyncCoreConcurrency.test_send_replayed_after_serialization_failure_emails_once",),
+    ),
+    Mutant(
+        "webhook signature not checked", "controllers/webhook.py",
+        "        signer = next((verifier for verifier in verifiers if signature_ok(body, signature, verifier)), None)",
+        "        signer = next(iter(verifiers), None)",
+        ("TestWebhookEndpoint", "TestWebhookSecurity"),
+    ),
+    Mutant(
+        "webhook signed by another company's app", "controllers/webhook.py",
+        "            if events and company.qbo_webhook_enabled and company.qbo_webhook_verifier == signer:",
+        "            if events and company.qbo_webhook_enabled:",
+        ("TestWebhookEndpoint.test_other_companys_token_does_not_sign_for_this_realm",
+         "TestWebhookSecurity.test_realm_served_by_another_company_after_reconnection"),
+    ),
+    Mutant(
+        "duplicate webhook deliveries not merged", "models/qbo_webhook_event.py",
+        '"VALUES %s ON CONFLICT (company_id, event_key) DO NOTHING RETURNING id", rows))',
+        '"VALUES %s RETURNING id", rows))',
+        ("TestSyncCoreConcurrency.test_same_notification_delivered_twice_at_once",),
+    ),
+    Mutant(
+        "OAuth state nonce not checked", "models/qbo_connection.py",
+        "        return bool(pending and consteq(pending, nonce))",
+        "        return True",
         ("TestConnectionFlow",),
     ),
     Mutant(
@@ -93,9 +130,9 @@ MUTANTS = [
         ("TestSecurity",),
     ),
     Mutant(
-        "payment import without its lookup", "models/qbo_payment_sync.py",
-        '            self._qbo_pull_one(run, parsed, existing.get(parsed["id"]), cursor)',
-        "            self._qbo_pull_one(run, parsed, None, cursor)",
+        "payment import without its lookup", "models/qbo_payment_pull.py",
+        '        payment = context["existing"].get(parsed["id"])',
+        "        payment = None",
         ("TestPaymentImportOnce",),
     ),
     Mutant(
@@ -106,17 +143,16 @@ MUTANTS = [
         ("TestPaymentImportOnce",),
     ),
     Mutant(
-        "payment pull ignores its cursor", "models/qbo_payment_sync.py",
-        "        where = f\" WHERE MetaData.LastUpdatedTime > '{query_datetime(cursor - CURSOR_OVERLAP)}'\" "
-        "if cursor else \"\"",
-        '        where = ""',
-        ("TestPaymentPull.test_rerun_imports_once_and_reads_only_changes",),
+        "pulls ignore their cursor", "models/qbo_pull_engine.py",
+        "        self.since = cursor.read_until and cursor.read_until - CURSOR_OVERLAP",
+        "        self.since = False",
+        ("TestPaymentPull.test_rerun_imports_once_and_reads_only_changes", "TestExpensePullCursor"),
     ),
     Mutant(
-        "expense pull ignores its cursor", "models/qbo_expense_pull.py",
-        "        if company.qbo_expense_cursor:\n",
-        "        if False:\n",
-        ("TestExpensePullCursor",),
+        "two runs of a stream at once", "models/qbo_sync_cursor.py",
+        '        self.env.cr.execute("SELECT id FROM qbo_sync_cursor WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",',
+        '        self.env.cr.execute("SELECT id FROM qbo_sync_cursor WHERE id = %s",',
+        ("TestPaymentConcurrency.test_concurrent_runs_import_once",),
     ),
 ]
 

@@ -4,6 +4,40 @@ from odoo import Command
 
 from .common import QboTestCommon
 
+CENT = Decimal("0.01")
+
+
+def money(value):
+    return Decimal(str(value)).quantize(CENT)
+
+
+class AmountCasesMixin:
+    """Export each case, then compare QuickBooks' own TotalAmt and TotalTax with Odoo's, to the cent."""
+
+    def check_case(self, move, untaxed, tax, total, qbo_tax=None):
+        """Odoo computed ``untaxed``/``tax``/``total``; QuickBooks' server-side figures match to the cent."""
+        self.assertEqual((money(move.amount_untaxed), money(move.amount_tax), money(move.amount_total)),
+                         (Decimal(untaxed), Decimal(tax), Decimal(total)), "Odoo's own figures changed")
+        self.export(move)
+        self.assertEqual(move.qbo_state, "exported", move.qbo_error)
+        doc = self.qbo_doc(move)
+        self.assertEqual(money(doc["TotalAmt"]), Decimal(total))
+        self.assertEqual(money((doc.get("TxnTaxDetail") or {}).get("TotalTax", 0)),
+                         Decimal(tax if qbo_tax is None else qbo_tax))
+        subtotal = sum(money(line["Amount"]) for line in doc["Line"] if line["DetailType"] in (
+            "SalesItemLineDetail", "ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"))
+        discount = sum(money(line["Amount"]) for line in doc["Line"] if line["DetailType"] == "DiscountLineDetail")
+        if qbo_tax is None:
+            self.assertEqual(subtotal - discount, Decimal(untaxed))
+        for line in doc["Line"]:
+            detail = line.get("SalesItemLineDetail") or line.get("ItemBasedExpenseLineDetail") or {}
+            if detail.get("Qty") and detail.get("UnitPrice"):
+                self.assertEqual(money(Decimal(str(detail["Qty"])) * Decimal(str(detail["UnitPrice"]))),
+                                 money(line["Amount"]))
+        self.assertEqual((move.qbo_amount_total, move.qbo_amount_tax),
+                         (float(total), float(tax if qbo_tax is None else qbo_tax)))
+        return doc
+
 
 class QboMoveExportCommon(QboTestCommon):
     """A connected company with default QuickBooks accounts, an item for lines without product and

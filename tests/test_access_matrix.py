@@ -1,4 +1,5 @@
 from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -219,3 +220,40 @@ class TestAccessMatrix(QboPaymentCommon):
                     "kwargs": {"context": {"allowed_company_ids": self.company.ids}}})
             self.assertEqual(refused.exception.args[0], "odoo.exceptions.AccessError")
         self.assertEqual(self.env["qbo.sync.log"].search_count([]), logs)
+
+    @mute_logger("odoo.http")
+    def test_companies_worked_in_now(self):
+        """An administrator of both companies, working in the other one, is refused on this one's records:
+        the companies selected now count, not all those the user may select."""
+        admin = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Both Companies Admin", "login": "matrix_both", "password": "matrix_both",
+            "company_id": self.other_company.id, "company_ids": [(6, 0, (self.company | self.other_company).ids)],
+            "groups_id": [(6, 0, [self.env.ref("base.group_user").id, self.env.ref("base.group_system").id,
+                                  self.env.ref("account.group_account_manager").id])]})
+        self.authenticate(admin.login, admin.login)
+        self.assertEqual(self.call(admin, "res.company", "action_qbo_sync_payments", self.company),
+                         "odoo.exceptions.AccessError")
+        self.assertEqual(self.call(admin, "res.company", "action_qbo_disconnect", self.company),
+                         "odoo.exceptions.AccessError")
+        self.assertEqual(self.company.qbo_state, "connected")
+
+    def test_links_stay_in_their_company(self):
+        """A link names a record of its own company that its author may read; the name of a record the
+        reader may not read is never shown."""
+        other_partner = self.env["res.partner"].create({"name": "Secret Other Partner",
+                                                        "company_id": self.other_company.id})
+        manager = self.env["qbo.mapping"].with_user(self.manager).with_context(
+            allowed_company_ids=self.company.ids)
+        with self.assertRaises(AccessError):
+            manager.create({"company_id": self.company.id, "res_model": "res.partner", "res_id": other_partner.id,
+                            "qbo_entity": "Customer", "qbo_id": "901"})
+        with self.assertRaises(ValidationError):
+            self.env["qbo.mapping"].create({"company_id": self.company.id, "res_model": "res.partner",
+                                            "res_id": other_partner.id, "qbo_entity": "Customer", "qbo_id": "902"})
+        own = self.env["res.partner"].create({"name": "Readable Partner", "company_id": self.company.id})
+        mapping = self.env["qbo.mapping"].create({"company_id": self.company.id, "res_model": "res.partner",
+                                                  "res_id": own.id, "qbo_entity": "Customer", "qbo_id": "903"})
+        self.assertEqual(mapping.with_user(self.manager).res_name, "Readable Partner")
+        own.company_id = self.other_company
+        mapping.invalidate_recordset()
+        self.assertEqual(mapping.with_user(self.manager).res_name, "Restricted record")

@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from .test_move_export import QboMoveExportCommon
+from .common_move import QboMoveExportCommon
 
 
 @tagged("post_install", "-at_install")

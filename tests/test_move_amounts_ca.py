@@ -3,8 +3,7 @@ from decimal import Decimal
 from odoo import Command
 from odoo.tests import tagged
 
-from .test_move_amounts import AmountCasesMixin, money
-from .test_move_export import QboMoveExportCommon
+from .common_move import AmountCasesMixin, QboMoveExportCommon, money
 
 
 @tagged("post_install", "-at_install")

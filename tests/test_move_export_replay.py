@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..qbo_client import QboClient
-from .test_move_export import QboMoveExportCommon
+from .common_move import QboMoveExportCommon
 
 
 class WorkerKilled(Exception):

@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..qbo_sandbox import accounting
-from .test_payment_common import QboPaymentCommon
+from .common_payment import QboPaymentCommon
 
 
 @tagged("post_install", "-at_install")

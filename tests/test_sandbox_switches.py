@@ -6,7 +6,7 @@ import requests
 from odoo.tests import tagged
 
 from ..qbo_sandbox.company import Company
-from .test_sandbox_transactions import TIMEOUT, SandboxApiCase
+from .common_sandbox import TIMEOUT, SandboxApiCase
 
 
 @tagged("post_install", "-at_install")

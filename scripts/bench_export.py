@@ -259,7 +259,7 @@ def bench(registry, counter, count, latency):
             with Meter(counter, cr) as export:
                 while env["account.move"].search_count([("id", "in", moves.ids), ("qbo_state", "=", "to_send")]):
                     queries = cr.sql_log_count
-                    env["account.move"]._cron_qbo_export()
+                    env["qbo.move.export"]._qbo_cron_export()
                     cr.flush()
                     export.queries_of_export += cr.sql_log_count - queries
             after = sandbox.stats()

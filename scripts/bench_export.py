@@ -200,6 +200,8 @@ def connect(env, company, sandbox):
     sandbox.control("apps", {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                              "redirect_uris": [company.qbo_redirect_uri]})
     realm = sandbox.control("companies", {"name": "Bench Company_US"})["realm_id"]
+    # Each run connects to a new sandbox company: the connection (committed on its own) expects it.
+    company._qbo_connection()._qbo_commit({"allow_realm_change": True})
     admin = env.ref("base.user_admin")
     action = company.with_user(admin).action_qbo_connect()
     answer = SandboxTestMixin.sandbox_consent(action["url"], realm)

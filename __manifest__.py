@@ -33,7 +33,6 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/account_move_views.xml",
         "views/account_payment_views.xml",
         "views/hr_expense_views.xml",
-        "views/qbo_expense_mapping_views.xml",
         "views/qbo_webhook_event_views.xml",
         "views/qbo_event_rule_views.xml",
         "data/ir_actions_server_data.xml",

@@ -10,7 +10,6 @@ from . import qbo_mapping
 from . import qbo_mapping_line
 from . import qbo_tax_map
 from . import qbo_master_data_sync
-from . import qbo_expense_mapping_line
 from . import res_partner
 from . import qbo_export_engine
 from . import qbo_pull_engine

@@ -467,15 +467,22 @@ class ResCompany(models.Model):
         return journal
 
     @api.model
-    def _qbo_notification(self, message, notification_type):
+    def _qbo_notification(self, message, notification_type, reload=False):
+        """The notification of an action's outcome.
+
+        It then "closes" the action: the view it was started from (a form, a list, the Action menu)
+        reloads its records and stays where it was, on the same record and tab. ``reload`` reloads the
+        whole view instead (a screen whose rows the action rebuilt).
+        """
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": _("QuickBooks Online"),
+                "title": _("QuickBooks"),
                 "message": message,
                 "type": notification_type,
                 "sticky": notification_type in ("warning", "danger"),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"} if reload
+                else {"type": "ir.actions.act_window_close"},
             },
         }

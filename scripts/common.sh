@@ -29,7 +29,8 @@ ensure_odoo_source() {
 ensure_venv() {
     local stamp="$VENV/.requirements.sha"
     local want
-    want="$(cat "$ROOT/scripts/requirements-odoo-py311.txt" "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)"
+    want="$(cat "$ROOT/scripts/requirements-odoo-py311.txt" "$ROOT/requirements.txt" "$ROOT/scripts/requirements-test.txt" \
+        | sha256sum | cut -d' ' -f1)"
     if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return
     fi
@@ -39,7 +40,8 @@ ensure_venv() {
     echo "Preparing the Python 3.11 virtualenv in .venv ..."
     [ -x "$PY" ] || "$python" -m venv "$VENV"
     "$PY" -m pip install --quiet --upgrade pip wheel "setuptools<81"
-    "$PY" -m pip install --quiet -r "$ROOT/scripts/requirements-odoo-py311.txt" -r "$ROOT/requirements.txt"
+    "$PY" -m pip install --quiet -r "$ROOT/scripts/requirements-odoo-py311.txt" -r "$ROOT/requirements.txt" \
+        -r "$ROOT/scripts/requirements-test.txt"
     echo "$want" > "$stamp"
 }
 
@@ -59,6 +61,18 @@ ensure_postgres() {
         done
     fi
     die "PostgreSQL is not reachable on its local socket: install and start a PostgreSQL server (the current user needs a role with CREATEDB)."
+}
+
+# Headless Chromium for the browser tests (Odoo tours) and the screenshots: Debian's package.
+ensure_browser() {
+    if command -v chromium >/dev/null 2>&1; then
+        return
+    fi
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "Installing Chromium (Debian's package) for the browser tests..."
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+    command -v chromium >/dev/null 2>&1 || die "Chromium is needed for the browser tests: install Debian's chromium package (as root: apt-get install chromium)."
 }
 
 ensure_addons_link() {

@@ -5,6 +5,7 @@
 # "make test" stays the reference run (fresh database, every test).
 source "$(dirname "$0")/common.sh"
 ensure_all
+ensure_browser
 DB="${1:?usage: scripts/dev_test.sh DBNAME [TEST_TAGS]}"
 TAGS="${2:-/quickbooks_connector}"
 HTTP_PORT="$(free_port)"

@@ -3,6 +3,7 @@
 # Last line: "N passed, M failed". Exit status non-zero on any failure.
 source "$(dirname "$0")/common.sh"
 ensure_all
+ensure_browser
 
 DB="qbo_test_$(date +%s)_$$"
 LOG="$(mktemp -t qbo_test.XXXXXX.log)"

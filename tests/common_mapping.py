@@ -24,10 +24,10 @@ class QboMappingCommon(QboTestCommon):
     def open_screen(self, kind, user=None):
         lines = self.env["qbo.mapping.line"].with_user(user or self.qbo_manager).with_company(self.company)
         action = lines.action_open_screen(kind)
-        return lines.with_context(action["context"]).search(action["domain"])
+        return lines.search(action["domain"] + [("kind", "=", kind)])
 
     def rows(self, kind, user=None, **where):
-        lines = self.env["qbo.mapping.line"].with_user(user or self.qbo_manager).with_context(qbo_kind=kind)
+        lines = self.env["qbo.mapping.line"].with_user(user or self.qbo_manager)
         domain = [("kind", "=", kind), ("company_id", "=", self.company.id)]
         return lines.search(domain + [(key, "=", value) for key, value in where.items()])
 

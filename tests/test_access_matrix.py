@@ -26,8 +26,7 @@ RULES = {
     ("hr.expense.sheet", "action_qbo_export"): ("manager", "write"),
     ("qbo.automatch.wizard", "action_propose"): ("manager", "write"),
     ("qbo.automatch.wizard", "action_apply"): ("manager", "write"),
-    ("qbo.expense.mapping.line", "action_open_screen"): ("manager", "read"),
-    ("qbo.expense.mapping.line", "action_create_in_odoo"): ("manager", "write"),
+    ("qbo.mapping.confirm", "action_confirm"): ("manager", "write"),
     ("qbo.mapping.line", "action_open_screen"): ("manager", "read"),
     ("qbo.mapping.line", "action_automatch"): ("manager", "write"),
     ("qbo.mapping.line", "action_clear_all"): ("manager", "write"),
@@ -51,7 +50,7 @@ RULES = {
     ("res.config.settings", "action_qbo_test_connection"): ("manager", "read"),
 }
 # Arguments of the model-level methods.
-ARGUMENTS = {"action_open_screen": {"qbo.mapping.line": "customer", "qbo.expense.mapping.line": "category"}}
+ARGUMENTS = {"action_open_screen": {"qbo.mapping.line": "customer"}}
 ROLE_GROUPS = {"user": "quickbooks_connector.group_qbo_user", "manager": "quickbooks_connector.group_qbo_manager",
                "admin": "base.group_system"}
 
@@ -123,13 +122,15 @@ class TestAccessMatrix(QboPaymentCommon):
             "event_time": invoice.create_date, "event_key": "matrix"}])
         manager_env = self.env(user=self.manager, context={"allowed_company_ids": self.company.ids})
         manager_env["qbo.mapping.line"].action_open_screen("customer")
-        manager_env["qbo.expense.mapping.line"].action_open_screen("category")
         wizard = manager_env["qbo.automatch.wizard"].create({"company_id": self.company.id, "kind": "customer"})
+        confirmation = manager_env["qbo.mapping.confirm"].create({
+            "row_ids": [(6, 0, manager_env["qbo.mapping.line"].search([("kind", "=", "tax")], limit=2).ids)],
+            "message": "Link anyway?"})
         return {
             "account.move": invoice, "account.payment": payment, "hr.expense": expense, "hr.expense.sheet": sheet,
             "qbo.sync.log": log, "qbo.webhook.event": event, "res.company": self.company,
             "qbo.mapping.line": manager_env["qbo.mapping.line"].search([], limit=1).sudo(),
-            "qbo.expense.mapping.line": manager_env["qbo.expense.mapping.line"].search([], limit=1).sudo(),
+            "qbo.mapping.confirm": confirmation.sudo(),
             "qbo.automatch.wizard": wizard,
             "res.config.settings": self.env["res.config.settings"].create({"company_id": self.company.id}),
         }

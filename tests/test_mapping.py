@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import JsonRpcException, tagged
 
+from ..models.qbo_mapping_line import KIND_SELECTION
 from ..qbo_master_data import SyncSummary
 from .common_mapping import QboMappingCommon
 
@@ -149,6 +150,61 @@ class TestMappingScreens(QboMappingCommon):
         wizard.action_propose()
         self.assertFalse(wizard.line_ids.filtered(lambda line: "Initech" in line.odoo_name))
 
+    def test_link_checks(self):
+        """Link refuses rows of two kinds and warns when the names differ much; Automatch and Clear Links
+        act on the kind picked on the left when nothing is selected."""
+        employee = self.env["hr.employee"].create({"name": "Link Check Employee", "company_id": self.company.id})
+        customer = self.qbo_create("Customer", {"DisplayName": "Link Check Customer"})
+        partner = self.new_partner("Zebra Logistics")
+        self.open_screen("customer")
+        employee_row = self.rows("employee", res_id=employee.id)
+        customer_row = self.rows("customer", qbo_id=customer["Id"])
+        with self.assertRaisesRegex(UserError, "one kind only"):
+            (employee_row | customer_row).action_link()
+        self.assertFalse(self.env["qbo.mapping"].search([("qbo_id", "=", customer["Id"]),
+                                                          ("company_id", "=", self.company.id)]))
+
+        result = (self.rows("customer", res_id=partner.id) | customer_row).action_link()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("the names differ (Zebra Logistics / Link Check Customer", result["params"]["message"])
+        self.assertEqual(self.mapping(partner, "Customer").qbo_id, customer["Id"])
+
+        lines = self.env["qbo.mapping.line"].with_user(self.qbo_manager)
+        shown = lines.with_context(active_domain=[("create_uid", "=", self.qbo_manager.id), ("kind", "=", "customer"),
+                                                  ("state", "!=", "linked")])
+        shown.action_clear_all()
+        self.assertFalse(self.mapping(partner, "Customer"))
+        with self.assertRaisesRegex(UserError, "pick the kind"):
+            lines.action_automatch()
+
+    def test_automatch_taxes_by_rate_and_empty(self):
+        """Taxes are proposed the code of their rate; a review with nothing to propose says so."""
+        eight = self.env["account.tax"].create({"name": "State Tax", "amount": 8, "type_tax_use": "sale",
+                                                "company_id": self.company.id})
+        rows = self.open_screen("tax")
+        lines = self.env["qbo.mapping.line"].with_user(self.qbo_manager)
+        action = lines.with_context(active_domain=[("kind", "=", "tax")]).action_automatch()
+        wizard = self.env["qbo.automatch.wizard"].with_user(self.qbo_manager).browse(action["res_id"])
+        proposal = wizard.line_ids.filtered(lambda line: line.odoo_row_id.res_id == eight.id)
+        self.assertRecordValues(proposal, [{"qbo_name": "California", "reason": "rate", "score": 100}])
+        self.assertFalse(wizard.line_ids.filtered(lambda line: line.odoo_row_id.odoo_rate == 15),
+                         "no QuickBooks code is 15 %")
+        wizard.line_ids.filtered(lambda line: line != proposal).selected = False
+        wizard.action_apply()
+        tax_map = self.env["qbo.tax.map"]._qbo_maps_for(self.company, eight)[eight.id]
+        self.assertEqual(tax_map.qbo_tax_code_id,
+                         rows.filtered(lambda row: row.qbo_name == "California" and not row.res_id).qbo_id)
+
+        self.open_screen("term")
+        action = self.rows("term")[:1].action_automatch()
+        wizard = self.env["qbo.automatch.wizard"].with_user(self.qbo_manager).browse(action["res_id"])
+        wizard.line_ids.unlink()
+        arch = wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("Nothing to propose", arch)
+        self.assertIn('name="action_apply"', arch)
+        with self.assertRaisesRegex(UserError, "tick the pairs"):
+            wizard.action_apply()
+
     def test_paging_past_1000(self):
         """Lists longer than one page are read completely with paged queries."""
         for index in range(1, 1204):
@@ -186,7 +242,7 @@ class TestMappingScreens(QboMappingCommon):
         with self.assertRaises(AccessError):
             self.env["qbo.mapping"].with_user(self.invoice_user).search([])
         # The menus of the mapping screens are for managers only.
-        menu = self.env.ref("quickbooks_connector.menu_qbo_mapping_screens")
+        menu = self.env.ref("quickbooks_connector.menu_qbo_mapping_screen")
         self.assertEqual(self.env["ir.ui.menu"].with_user(self.qbo_manager).search([("id", "=", menu.id)]), menu)
         self.assertFalse(self.env["ir.ui.menu"].with_user(self.qbo_user).search([("id", "=", menu.id)]))
         # Another company's links are invisible.
@@ -197,18 +253,24 @@ class TestMappingScreens(QboMappingCommon):
             [("res_id", "=", partner.id), ("res_model", "=", "res.partner")]), mapping)
 
     def test_menu_opens_screen_over_http(self):
-        """The Customers menu opens the screen in the web client; its Refresh button works; others are refused."""
+        """The Mapping menu opens the screen on customers in the web client; its Refresh button works;
+        others are refused."""
         partner = self.new_partner("Web Client Partner")
-        action = self.env.ref("quickbooks_connector.action_qbo_mapping_screen_customer")
+        self.env["hr.employee"].create({"name": "Web Client Employee", "company_id": self.company.id})
+        action = self.env.ref("quickbooks_connector.action_qbo_mapping_screen")
         self.authenticate(self.qbo_manager.login, self.qbo_manager.login)
         window = self.make_jsonrpc_request("/web/action/run", {"action_id": action.id})
-        self.assertEqual((window["res_model"], window["views"]), ("qbo.mapping.line", [[False, "list"]]))
+        list_view = self.env.ref("quickbooks_connector.qbo_mapping_line_view_list")
+        self.assertEqual((window["res_model"], window["views"]), ("qbo.mapping.line", [[list_view.id, "list"]]))
+        self.assertEqual(window["context"]["searchpanel_default_kind"], "customer")
         rows = self.env["qbo.mapping.line"].with_user(self.qbo_manager).search(window["domain"])
-        self.assertEqual(rows.filtered(lambda row: row.res_id == partner.id).state, "odoo")
+        self.assertEqual(set(rows.mapped("kind")), set(dict(KIND_SELECTION)), "one screen holds every kind")
+        self.assertEqual(rows.filtered(lambda row: row.kind == "customer" and row.res_id == partner.id).state, "odoo")
         views = self.make_jsonrpc_request("/web/dataset/call_kw/qbo.mapping.line/get_views", {
             "model": "qbo.mapping.line", "method": "get_views", "args": [],
-            "kwargs": {"views": [[False, "list"], [False, "search"]], "options": {}}})
+            "kwargs": {"views": [[list_view.id, "list"], [window["search_view_id"][0], "search"]], "options": {}}})
         self.assertIn("action_automatch", views["views"]["list"]["arch"])
+        self.assertIn("searchpanel", views["views"]["search"]["arch"])
         answer = self.make_jsonrpc_request("/web/dataset/call_button", {
             "model": "qbo.mapping.line", "method": "action_refresh", "args": [[]],
             "kwargs": {"context": window["context"]}})

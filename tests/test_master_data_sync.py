@@ -212,19 +212,40 @@ class TestMasterDataSync(QboMappingCommon):
         self.assertEqual(sync._qbo_deposit_account_id(self.company, journal), checking["Id"])
 
     def test_tax_mapping_screen(self):
-        """Several Odoo taxes share one QuickBooks tax code; US companies also get TAX and NON."""
+        """Codes show their rates; a tax linked to a code of another rate is linked only once confirmed,
+        with both rates shown; several Odoo taxes share one code; US companies also get TAX and NON."""
         sale_tax = self.company_data["default_tax_sale"]
         other_tax = sale_tax.copy({"name": "Sales tax copy"})
         rows = self.open_screen("tax")
         codes = rows.filtered(lambda row: row.state == "qbo")
         self.assertTrue({"TAX", "NON"} <= set(codes.mapped("qbo_id")))
-        sales_code = codes.filtered(lambda row: row.qbo_id not in ("TAX", "NON"))[:1]
-        self.assertTrue(sales_code, "the sandbox offers a sales tax code")
-        for tax in sale_tax | other_tax:
-            (rows.filtered(lambda row: row.res_id == tax.id) | sales_code).action_link()
-        maps = self.env["qbo.tax.map"]._qbo_maps_for(self.company, sale_tax | other_tax)
-        for tax in sale_tax | other_tax:
-            self.assertRecordValues(maps[tax.id], [{"qbo_tax_code_id": sales_code.qbo_id, "qbo_line_code": "TAX"}])
+        california = codes.filtered(lambda row: row.qbo_name == "California")
+        self.assertRecordValues(california, [{"qbo_detail": "Sales 8 %", "qbo_rates": {"sale": 8.0}}])
+        sale_row = rows.filtered(lambda row: row.res_id == sale_tax.id)
+        self.assertRecordValues(sale_row, [{"odoo_detail": "Sales 15 %", "odoo_rate": 15.0, "tax_use": "sale"}])
+
+        # 15 % to an 8 % code: a question showing both rates, nothing linked until confirmed.
+        action = (sale_row | california).action_link()
+        self.assertEqual(action["res_model"], "qbo.mapping.confirm")
+        confirmation = self.env["qbo.mapping.confirm"].with_user(self.qbo_manager).browse(action["res_id"])
+        self.assertIn("15 % in Odoo", confirmation.message)
+        self.assertIn("California is 8 % in QuickBooks", confirmation.message)
+        self.assertFalse(self.env["qbo.tax.map"]._qbo_maps_for(self.company, sale_tax))
+        confirmation.action_confirm()
+        # A code of the same rate links at once; the code stays offered, showing who uses it.
+        same_rate = self.env["account.tax"].create({"name": "California 8", "amount": 8, "type_tax_use": "sale",
+                                                    "company_id": self.company.id})
+        rows = self.open_screen("tax")
+        california = rows.filtered(lambda row: row.qbo_name == "California" and not row.res_id)
+        self.assertEqual(california.odoo_name, "(used by 15%)")
+        result = (rows.filtered(lambda row: row.res_id == other_tax.id) | california).with_context(
+            qbo_confirm_rate=True).action_link()
+        self.assertEqual(result["tag"], "display_notification")
+        result = (rows.filtered(lambda row: row.res_id == same_rate.id) | california).action_link()
+        self.assertEqual(result["params"]["type"], "success")
+        maps = self.env["qbo.tax.map"]._qbo_maps_for(self.company, sale_tax | other_tax | same_rate)
+        for tax in sale_tax | other_tax | same_rate:
+            self.assertRecordValues(maps[tax.id], [{"qbo_tax_code_id": california.qbo_id, "qbo_line_code": "TAX"}])
         exempt = sale_tax.copy({"name": "Exempt copy", "amount": 0})
         self.open_screen("tax")
         non = self.rows("tax", qbo_id="NON", state="qbo")

@@ -17,5 +17,5 @@ class QboAutomatchWizardLine(models.TransientModel):
     score = fields.Integer(string="Score", readonly=True)
     reason = fields.Selection(
         [("reference", "Same reference"), ("email", "Same email"), ("name", "Same name"),
-         ("similar", "Similar name")], readonly=True,
+         ("similar", "Similar name"), ("rate", "Same rate")], readonly=True,
     )

@@ -70,6 +70,14 @@ NOT_FOUND = "610"  # Object Not Found: deleted in QuickBooks
 STALE_OBJECT = "5010"  # Stale Object Error: the SyncToken sent is not the current one
 DUPLICATE_NAME = "6240"  # Duplicate Name Exists Error: customers, vendors and employees share names
 THROTTLED = "3001"  # ThrottleExceeded: too many requests (retried)
+INVALID_PROPERTY = "2010"  # Request has invalid or unsupported property
+INVALID_REFERENCE = "2500"  # Invalid Reference Id: a reference to an unknown (or inactive) record
+DUPLICATE_DOC_NUMBER = "6140"  # Duplicate Document Number Error
+COMPANY_STATUS = "6190"  # Invalid Company Status: the subscription ended or has a billing problem
+PERIOD_CLOSED = "6210"  # Account Period Closed
+# General Authentication Error, Authorization Failure (the connecting admin lost rights), AuthorizationFailed
+# (token of another realm or scope), AuthenticationFailed (bad or expired token): only a reconnection helps.
+AUTHENTICATION_FAULTS = ("100", "120", "3100", "3200")
 
 # Each pull starts this much before its cursor: changes committed in QuickBooks while the last read ran
 # (QuickBooks stamps to the second).

@@ -6,6 +6,7 @@ from . import qbo_sync_cursor
 from . import res_company
 from . import res_config_settings
 from . import qbo_sync_log
+from . import qbo_fault
 from . import qbo_mapping
 from . import qbo_mapping_line
 from . import qbo_tax_map

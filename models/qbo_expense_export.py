@@ -302,7 +302,8 @@ class QboExpenseExport(models.AbstractModel):
         except QboApiError as error:
             if error.code != NOT_FOUND:
                 raise UserError(_("QuickBooks: %(name)s could not be removed from QuickBooks: %(error)s",
-                                  name=expense.name, error=error)) from None
+                                  name=expense.name, error=self._qbo_error_message(run, expense, error,
+                                                                                   entity=entity))) from None
         expense._qbo_write({
             "qbo_state": "removed", "qbo_id": False, "qbo_line_id": False, "qbo_sync_token": False,
             "qbo_error": False, "qbo_remote_changed": False, "qbo_remote_deleted": False,

@@ -71,6 +71,10 @@ class SyncReport:
     def exported(self):
         return self.created + self.updated
 
+    def message(self):
+        """Return e.g. "3 records read, 1 failed (...)"; adapters word their own."""
+        return ", ".join([self.env._("%s records read", self.work), *self.common_parts()])
+
     def common_parts(self):
         """The parts of the message every kind of exchange words the same way."""
         _ = self.env._
@@ -126,6 +130,7 @@ class ExportRun:
         self.notes = {}  # record id -> Markup
         self.values = {}  # record id -> QuickBooks bookkeeping values to write
         self.retry_at = None  # when the export cron should try the temporary failures again
+        self.fault_cache = {}  # what explaining the run's faults read from QuickBooks (qbo.fault)
 
 
 class QboExportEngine(models.AbstractModel):
@@ -328,7 +333,7 @@ class QboExportEngine(models.AbstractModel):
         for record in records:
             try:
                 entity, payload, expected = self._qbo_build(run, record, resolved)
-            except (PayloadError, UserError) as error:
+            except (PayloadError, UserError, QboApiError) as error:
                 self._qbo_apply_failure(run, record, operation, error)
                 continue
             if operation == "update":
@@ -370,7 +375,7 @@ class QboExportEngine(models.AbstractModel):
             doc, error = self._qbo_reapply(run, record, entity, payload, current=doc)
         if error is not None:
             self._qbo_apply_failure(run, record, operation, error, requestid=requestid, duration=duration,
-                                    entity=entity)
+                                    entity=entity, payload=payload)
         else:
             self._qbo_apply_success(run, record, operation, entity, doc, expected, requestid, duration)
 
@@ -413,24 +418,29 @@ class QboExportEngine(models.AbstractModel):
                 run.report.updated += 1
         run.values.setdefault(record.id, {}).update(values)
         run.logs.append(self._qbo_log_values(run, record, operation, entity, "error" if difference else "success",
-                                             difference and message, requestid, duration, doc["Id"]))
+                                             difference and message, requestid, duration, doc["Id"],
+                                             doc_number=doc.get("DocNumber") or False))
         run.notes[record.id] = self._qbo_success_note(run, record, operation, entity, doc,
                                                       difference and message)
 
     @api.model
-    def _qbo_apply_failure(self, run, record, operation, error, requestid=None, duration=0.0, entity=None):
+    def _qbo_apply_failure(self, run, record, operation, error, requestid=None, duration=0.0, entity=None,
+                           payload=None):
         """Record a failure: a temporary one is retried automatically later (up to ``MAX_ATTEMPTS``),
         a permanent one is an error on the record; a refused creation starts a new export generation
-        (a new requestid: the corrected record is really sent again, not replayed)."""
+        (a new requestid: the corrected record is really sent again, not replayed). The message says
+        what the user can fix (``qbo.fault``)."""
         entity = entity or self._qbo_entity(record)
         retryable = isinstance(error, QboApiError) and error.retryable
         attempts = record.qbo_retry_count + 1
-        message = self._qbo_error_message(record, error)
-        values = {"qbo_error": message}
+        retry_at = None
         if retryable and attempts < MAX_ATTEMPTS:
             delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-            values.update(qbo_state="to_send", qbo_retry_count=attempts,
-                          qbo_next_attempt=fields.Datetime.now() + timedelta(minutes=delay))
+            retry_at = fields.Datetime.now() + timedelta(minutes=delay)
+        message = self._qbo_error_message(run, record, error, entity=entity, payload=payload, retry_at=retry_at)
+        values = {"qbo_error": message}
+        if retry_at:
+            values.update(qbo_state="to_send", qbo_retry_count=attempts, qbo_next_attempt=retry_at)
             if operation == "create" and requestid:
                 values["qbo_pending_requestid"] = requestid
             status = "retry"
@@ -446,10 +456,10 @@ class QboExportEngine(models.AbstractModel):
             run.report.errors.append((record.display_name, message))
         run.values.setdefault(record.id, {}).update(values)
         run.logs.append(self._qbo_log_values(run, record, operation, entity, status, message, requestid, duration,
-                                             record.qbo_id))
+                                             record.qbo_id, error=error,
+                                             doc_number=(payload or {}).get("DocNumber")))
         run.notes[record.id] = Markup("%s %s") % (
-            _("QuickBooks export failed (will be retried):") if status == "retry" else _("QuickBooks export failed:"),
-            message)
+            _("QuickBooks export delayed:") if status == "retry" else _("QuickBooks export failed:"), message)
 
     @api.model
     def _qbo_flush(self, run):
@@ -471,7 +481,11 @@ class QboExportEngine(models.AbstractModel):
             run.notes = {}
 
     @api.model
-    def _qbo_log_values(self, run, record, operation, entity, status, message, requestid, duration, qbo_id):
+    def _qbo_log_values(self, run, record, operation, entity, status, message, requestid, duration, qbo_id,
+                        error=None, doc_number=None):
+        """The sync log of one exchange (``error``: the ``QboApiError`` QuickBooks answered, kept for support)."""
+        if not doc_number and "qbo_doc_number" in record._fields:
+            doc_number = record.qbo_doc_number
         return {
             "company_id": run.company.id,
             "direction": "export",
@@ -485,6 +499,8 @@ class QboExportEngine(models.AbstractModel):
             "message": message or False,
             "requestid": requestid or False,
             "duration": duration,
+            "qbo_doc_number": doc_number or False,
+            "error": error,
         }
 
     @api.model
@@ -601,8 +617,11 @@ class QboExportEngine(models.AbstractModel):
         return body + Markup("<br/>") + message if message else body
 
     @api.model
-    def _qbo_error_message(self, record, error):
-        return str(error)
+    def _qbo_error_message(self, run, record, error, entity=None, payload=None, retry_at=None):
+        """What the user reads on the record, in the notification and in the sync log."""
+        return self.env["qbo.fault"]._qbo_explain(error, company=run.company, record=record, entity=entity,
+                                                  payload=payload, client=run.client, retry_at=retry_at,
+                                                  cache=run.fault_cache)
 
     @api.model
     def _qbo_export_after(self, run, records):

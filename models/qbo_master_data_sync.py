@@ -369,17 +369,22 @@ class QboMasterDataSync(models.AbstractModel):
         if not payloads:
             return result
         items = [{"bId": str(record.id), "operation": "create", entity: payload} for record, payload in payloads]
+        requestid = self._qbo_requestid(company, kind, payloads)
+        logs = []
         try:
-            responses = client.batch(items, requestid=self._qbo_requestid(company, kind, payloads))
+            responses = client.batch(items, requestid=requestid)
         except QboApiError as error:
-            for record, _payload in payloads:
-                summary.add_error(record.display_name, error)
+            for record, payload in payloads:
+                self._qbo_creation_failed(company, entity, record, payload, error, summary, logs, requestid)
+            self.env["qbo.sync.log"]._qbo_log(logs)
             return result
         for (record, payload), response in zip(payloads, responses):
             if entity in response:
                 if self._qbo_link_safely(company, record, entity, response[entity], summary):
                     result[record.id] = str(response[entity]["Id"])
                     summary.created += 1
+                    logs.append(self._qbo_log_values(company, entity, record, "success", requestid,
+                                                     doc=response[entity]))
                 continue
             error = QboApiError.from_fault(response.get("Fault") or {})
             if error.code == DUPLICATE_NAME:
@@ -387,8 +392,31 @@ class QboMasterDataSync(models.AbstractModel):
                 if qbo_id:
                     result[record.id] = qbo_id
                 continue
-            summary.add_error(record.display_name, error)
+            self._qbo_creation_failed(company, entity, record, payload, error, summary, logs, requestid, client)
+        self.env["qbo.sync.log"]._qbo_log(logs)
         return result
+
+    @api.model
+    def _qbo_creation_failed(self, company, entity, record, payload, error, summary, logs, requestid, client=None):
+        """QuickBooks refused to create ``record``: say why in the summary and the sync log."""
+        message = self.env["qbo.fault"]._qbo_explain(error, company=company, record=record, entity=entity,
+                                                     payload=payload, client=client)
+        summary.add_error(record.display_name, message)
+        logs.append(self._qbo_log_values(company, entity, record, "retry" if error.retryable else "error",
+                                         requestid, message=message, error=error,
+                                         name=payload.get("DisplayName") or payload.get("Name")))
+
+    @api.model
+    def _qbo_log_values(self, company, entity, record, status, requestid, doc=None, message=None, error=None,
+                        name=None):
+        """The sync log of one creation of master data in QuickBooks."""
+        card = qbo_card(entity, doc) if doc else {}
+        return {
+            "company_id": company.id, "direction": "export", "operation": "create", "qbo_entity": entity,
+            "qbo_id": str(doc["Id"]) if doc else False, "qbo_doc_number": card.get("name") or name or False,
+            "res_model": record._name, "res_id": record.id, "res_name": record.display_name, "status": status,
+            "message": message or False, "requestid": requestid or False, "error": error,
+        }
 
     @api.model
     def _qbo_resolve_duplicate_name(self, company, kind, record, payload, summary, client):
@@ -439,7 +467,8 @@ class QboMasterDataSync(models.AbstractModel):
             summary.add_error(record.display_name, _("the name %s and its suffixed forms are all taken in "
                                                      "QuickBooks.", name))
         except QboApiError as error:
-            summary.add_error(record.display_name, error)
+            summary.add_error(record.display_name, self.env["qbo.fault"]._qbo_explain(
+                error, company=company, record=record, entity=entity, payload=payload, client=client))
         return None
 
     @api.model

@@ -108,7 +108,7 @@ class QboMoveExport(models.AbstractModel):
             resolved = self._qbo_resolve(run, move, dry_run=True)
             _entity, payload, expected = self._qbo_build(run, move, resolved)
         except (UserError, QboApiError, PayloadError) as error:
-            return dict(values, warning=str(error))
+            return dict(values, warning=self._qbo_error_message(run, move, error, entity=entity))
         if move.qbo_id and not (move.qbo_state == "voided" and entity not in VOIDABLE_ENTITIES):
             payload = update_payload(payload, move.qbo_id, move.qbo_sync_token or "0")
         else:
@@ -117,9 +117,9 @@ class QboMoveExport(models.AbstractModel):
         if move.state != "posted":
             warning.append(_("This document is not posted: it would be skipped."))
         if any(str(ref).startswith("<new ") for ref in self._qbo_refs(payload)):
-            warning.append(_("Records marked <new ...> are not in QuickBooks yet: they are created at export."))
-        return dict(values, payload_json=preview_json(entity, payload), expected_total=expected["total"],
-                    expected_tax=expected["tax"], warning="\n".join(warning) or False)
+            warning.append(_("What is marked (new) is not in QuickBooks yet: it is created at export."))
+        return dict(values, **self.env["qbo.preview.wizard"]._qbo_table_values(run.company, payload, expected),
+                    payload_json=preview_json(entity, payload), warning="\n".join(warning) or False)
 
     # === ENGINE HOOKS === #
 
@@ -225,9 +225,12 @@ class QboMoveExport(models.AbstractModel):
                 result.update(self._qbo_create_foreign_partners(run, kind, new_foreign, foreign, summary))
             result.update(sync._qbo_export(run.company, kind, records - new_foreign, summary, run.client))
         except (UserError, QboApiError) as error:
+            # QuickBooks busy or down: the documents are retried as a whole (the fault is kept as is).
+            retry = isinstance(error, QboApiError) and error.retryable
             for record in records:
                 if record.id not in result:
-                    errors[(kind, record.id)] = error
+                    errors[(kind, record.id)] = error if retry else self.env["qbo.fault"]._qbo_explain(
+                        error, company=run.company, record=record, entity=entity)
             return result
         messages = dict(summary.errors)
         for record in records:
@@ -260,6 +263,17 @@ class QboMoveExport(models.AbstractModel):
         return sync._qbo_create_many(run.company, kind, payloads, summary, run.client)
 
     @api.model
+    def _qbo_resolve_error(self, resolved, kind, record):
+        """Why ``record`` has no QuickBooks id.
+
+        :raise QboApiError: when QuickBooks was busy or down: the document is retried later
+        """
+        error = resolved["errors"].get((kind, record.id), _("not in QuickBooks"))
+        if isinstance(error, QboApiError):
+            raise error
+        return error
+
+    @api.model
     def _qbo_term_expressible(self, term):
         """Whether QuickBooks can hold the payment term (one due date, N days after the invoice)."""
         line = term.line_ids
@@ -285,8 +299,8 @@ class QboMoveExport(models.AbstractModel):
         partner_id = resolved[party_kind].get(partner.id)
         if not partner_id:
             raise PayloadError(_("%(kind)s %(name)s: %(error)s", kind=party_kind.capitalize(),
-                                 name=partner.display_name,
-                                 error=resolved["errors"].get((party_kind, partner.id), _("not in QuickBooks"))))
+                                 name=partner.display_name, error=self._qbo_resolve_error(resolved, party_kind,
+                                                                                          partner)))
         lines = []
         default_product = move.company_id.qbo_default_product_id
         for line in move.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
@@ -335,7 +349,7 @@ class QboMoveExport(models.AbstractModel):
         item_id = resolved["product"].get(product.id) if product else None
         if product and not item_id:
             raise PayloadError(_("Item %(name)s: %(error)s", name=product.display_name,
-                                 error=resolved["errors"].get(("product", product.id), _("not in QuickBooks"))))
+                                 error=self._qbo_resolve_error(resolved, "product", product)))
         if sales and not product:
             raise PayloadError(_("the line %s has no product: choose the QuickBooks item for lines without "
                                  "product in the settings", line.name or ""))
@@ -344,8 +358,7 @@ class QboMoveExport(models.AbstractModel):
             account_id = resolved["account"].get(line.account_id.id)
             if not account_id:
                 raise PayloadError(_("Account %(name)s: %(error)s", name=line.account_id.display_name,
-                                     error=resolved["errors"].get(("account", line.account_id.id),
-                                                                  _("not in QuickBooks"))))
+                                     error=self._qbo_resolve_error(resolved, "account", line.account_id)))
         return {
             "display_type": "product",
             "description": line.name or (product.display_name if product else ""),
@@ -454,7 +467,8 @@ class QboMoveExport(models.AbstractModel):
                                                "qbo_export_generation": move.qbo_export_generation + 1}
             else:
                 raise UserError(_("QuickBooks: %(name)s could not be voided in QuickBooks: %(error)s",
-                                  name=move.name, error=error)) from None
+                                  name=move.name, error=self._qbo_error_message(run, move, error, entity=entity)
+                                  )) from None
         values.update(qbo_state="voided", qbo_error=False, qbo_pending_requestid=False)
         run.logs.append(self._qbo_log_values(run, move, operation, entity, "success", False, requestid,
                                              time.monotonic() - start, move.qbo_id))
@@ -483,11 +497,12 @@ class QboMoveExport(models.AbstractModel):
                                             data=b"", headers={"Content-Type": "application/octet-stream"},
                                             requestid=requestid)
             except QboApiError as error:
-                run.report.errors.append((move.name, _("not emailed: %s", error)))
-                run.logs.append(self._qbo_log_values(run, move, "send", entity, "error", str(error), requestid,
-                                                     time.monotonic() - start, move.qbo_id))
+                message = self._qbo_error_message(run, move, error, entity=entity)
+                run.report.errors.append((move.name, _("not emailed: %s", message)))
+                run.logs.append(self._qbo_log_values(run, move, "send", entity, "error", message, requestid,
+                                                     time.monotonic() - start, move.qbo_id, error=error))
                 run.notes[move.id] = Markup("%s<br/>%s") % (run.notes.get(move.id, ""),
-                                                             _("QuickBooks could not email it: %s", error))
+                                                             _("QuickBooks could not email it: %s", message))
                 continue
             # Sending changes the QuickBooks record (EmailStatus): keep its new SyncToken.
             sync_token = (answer.get(entity) or {}).get("SyncToken")

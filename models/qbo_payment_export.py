@@ -281,7 +281,8 @@ class QboPaymentExport(models.AbstractModel):
             if error.code != NOT_FOUND:
                 raise UserError(_("QuickBooks: %(payment)s could not be voided in QuickBooks (%(entity)s %(id)s), so "
                                   "it is not cancelled here either: %(error)s", payment=payment.display_name,
-                                  entity=entity, id=qbo_id, error=error)) from None
+                                  entity=entity, id=qbo_id, error=self.env["qbo.fault"]._qbo_explain(
+                                      error, company=payment.company_id, record=payment, entity=entity))) from None
             operation = "delete"
             note = _("Already deleted in QuickBooks (%(entity)s %(id)s).", entity=entity, id=qbo_id)
         payment.write({

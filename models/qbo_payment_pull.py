@@ -115,8 +115,15 @@ class QboPaymentPull(models.AbstractModel):
 
     @api.model
     def _qbo_sync_button(self, company):
-        """Sync Customer Payment: a larger batch now, the rest in the background."""
-        report = self._qbo_sync(company, MANUAL_BATCH_SIZE)
+        """Sync Customer Payment: a larger batch now, the rest in the background.
+
+        :raise UserError: if the company is not connected or QuickBooks cannot be read (said in words
+            the user can act on)
+        """
+        try:
+            report = self._qbo_sync(company, MANUAL_BATCH_SIZE)
+        except QboApiError as error:
+            raise UserError(self.env["qbo.fault"]._qbo_explain(error, company=company)) from None
         if report.remaining:
             self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
         return report

@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -17,6 +17,10 @@ RETRY_BATCH_SIZE = 50
 READ_CHUNK = 100
 # Errors of one record: reported, the record read again later, the others go on.
 RECORD_ERRORS = (UserError, ValidationError, AccessError, PayloadError)
+# Records handled when the sync log's Retry reads a whole stream again (the job does the rest).
+RETRY_STREAM_LIMIT = 500
+# When QuickBooks is busy or down, the job tries the company again this much later.
+BUSY_RETRY_DELAY = timedelta(minutes=5)
 
 
 class PullRun:
@@ -104,6 +108,32 @@ class QboPullEngine(models.AbstractModel):
         return report
 
     @api.model
+    def _qbo_pull_again(self, company, qbo_ids=()):
+        """Read again what failed (the sync log's Retry): these QuickBooks records now, by Id, or the
+        stream from its cursor when no record is named.
+
+        :return: the report
+        :raise UserError: if the company is not connected or the stream is busy
+        :raise QboApiError: if QuickBooks cannot be read
+        """
+        if not qbo_ids:
+            return self._qbo_pull(company, RETRY_STREAM_LIMIT)
+        docs = self._qbo_read_ids(company._qbo_get_client(), self._qbo_entity, qbo_ids, inactive=True)
+        if not docs:
+            raise UserError(_("QuickBooks: %(entity)s %(ids)s no longer exists in QuickBooks; there is nothing to "
+                              "read again.", entity=self.env["qbo.fault"]._qbo_entity_label(self._qbo_entity),
+                              ids=", ".join(qbo_ids)))
+        return self._qbo_pull_now(company, docs)
+
+    @api.model
+    def _qbo_adapter(self, entity):
+        """The import of QuickBooks records of ``entity`` (an adapter of this engine), or None."""
+        for name in self.env.registry.descendants([self._name], "_inherit") - {self._name}:
+            if self.env[name]._qbo_entity == entity:
+                return self.env[name]
+        return None
+
+    @api.model
     def _qbo_cron_pull(self, limit):
         """Pull the stream of the connected company served least recently, one company per call,
         and tell the runner how much is left (it calls again, committing in between)."""
@@ -187,12 +217,13 @@ class QboPullEngine(models.AbstractModel):
     @api.model
     def _qbo_pull_failed(self, run, doc, error):
         """One record could not be handled: report it, and read it again in the next runs."""
-        label = self._qbo_pull_label(doc)
-        run.report.errors.append((label, str(error)))
+        message = self.env["qbo.fault"]._qbo_explain(error, company=run.company, entity=self._qbo_entity)
+        run.report.errors.append((self._qbo_pull_label(doc), message))
         run.report.work += 1
         if str(doc["Id"]) not in run.retry_ids:
             run.retry_ids.append(str(doc["Id"]))
-        run.logs.append(self._qbo_pull_log_values(run, None, "create", "error", str(error), doc["Id"], label))
+        run.logs.append(dict(self._qbo_pull_log_values(run, None, "create", "error", message, doc["Id"]),
+                             qbo_doc_number=doc.get("DocNumber") or False, error=error))
 
     @api.model
     def _qbo_pull_ids(self, run, qbo_ids):
@@ -311,10 +342,12 @@ class QboPullEngine(models.AbstractModel):
 
     @api.model
     def _qbo_pull_label(self, doc):
-        return f"QBO {self._qbo_entity} {doc.get('DocNumber') or doc['Id']}"
+        return _("QuickBooks %(entity)s %(number)s",
+                 entity=self.env["qbo.fault"]._qbo_entity_label(self._qbo_entity),
+                 number=doc.get("DocNumber") or doc["Id"])
 
     @api.model
-    def _qbo_pull_log_values(self, run, record, operation, status, message, qbo_id=None, label=None):
+    def _qbo_pull_log_values(self, run, record, operation, status, message, qbo_id=None):
         return {
             "company_id": run.company.id,
             "direction": "import",
@@ -323,13 +356,24 @@ class QboPullEngine(models.AbstractModel):
             "qbo_id": str(qbo_id) if qbo_id else (record and record.qbo_id) or False,
             "res_model": record._name if record else False,
             "res_id": record.id if record else False,
-            "res_name": record.display_name if record else label or False,
+            "res_name": record.display_name if record else False,
             "status": status,
             "message": message or False,
         }
 
     @api.model
     def _qbo_log_failure(self, company, error):
+        """A run of the job could not read QuickBooks: logged; when QuickBooks is only busy or down,
+        the job tries again a little later (a warning, not an error)."""
+        retry_at = None
+        if isinstance(error, QboApiError) and error.retryable:
+            retry_at = fields.Datetime.now() + BUSY_RETRY_DELAY
+            cron = self.env["ir.cron"].sudo().search([("model_id.model", "=", self._name)], limit=1)
+            if cron:
+                cron._trigger(at=retry_at)
+            else:
+                retry_at = None
         self.env["qbo.sync.log"]._qbo_log([{
             "company_id": company.id, "direction": "import", "operation": "read", "qbo_entity": self._qbo_entity,
-            "status": "error", "message": str(error)}])
+            "status": "retry" if retry_at else "error", "error": error,
+            "message": self.env["qbo.fault"]._qbo_explain(error, company=company, retry_at=retry_at)}])

@@ -14,6 +14,14 @@ OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), 
 # Processed events are kept this many days; failed and pending ones until they are handled.
 RETENTION_DAYS = 90
 EVENT_STATES = [("pending", "To process"), ("done", "Processed"), ("ignored", "Ignored"), ("error", "Error")]
+# The Odoo documents a change may concern: per QuickBooks entity, the model and the domain finding the
+# record of one QuickBooks Id (name lists are found through their links).
+RECORD_MODELS = ("account.move", "account.payment", "hr.expense", "res.partner", "product.product")
+DOCUMENT_MODELS = {
+    "Invoice": ("account.move", [("move_type", "=", "out_invoice")]),
+    "Payment": ("account.payment", [("qbo_entity", "=", "Payment")]),
+    "Purchase": ("hr.expense", [("qbo_entity", "=", "Purchase")]),
+}
 
 
 class QboWebhookEvent(models.Model):
@@ -48,16 +56,54 @@ class QboWebhookEvent(models.Model):
                                  help="Version of the entity read when the event was processed.")
     res_model = fields.Char(string="Odoo Model", readonly=True)
     res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model", readonly=True)
+    odoo_record = fields.Reference(selection="_selection_odoo_record", string="Odoo Document",
+                                   compute="_compute_documents")
+    qbo_document = fields.Char(string="QuickBooks Document", compute="_compute_documents")
     summary = fields.Char(string="Summary", compute="_compute_summary")
 
     _sql_constraints = [
         ("event_key_unique", "unique(company_id, event_key)", "This QuickBooks event is already recorded."),
     ]
 
-    @api.depends("operation", "qbo_entity", "qbo_id")
-    def _compute_summary(self):
+    @api.model
+    def _selection_odoo_record(self):
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search(
+            [("model", "in", RECORD_MODELS)])]
+
+    @api.depends("company_id", "qbo_entity", "qbo_id", "res_model", "res_id")
+    def _compute_documents(self):
+        """The Odoo document a change concerns (the one it was applied to, else the one holding that
+        QuickBooks record) and the QuickBooks record by its number or name: one query per entity."""
+        found = {}  # (company, entity, QuickBooks Id) -> (Odoo record, QuickBooks name)
+        for (company, entity), events in self.grouped(lambda event: (event.company_id, event.qbo_entity)).items():
+            qbo_ids = events.mapped("qbo_id")
+            if entity in DOCUMENT_MODELS:
+                model, domain = DOCUMENT_MODELS[entity]
+                for record in self.env[model].sudo().search([("company_id", "=", company.id),
+                                                             ("qbo_id", "in", qbo_ids), *domain], order="id"):
+                    found.setdefault((company, entity, record.qbo_id), (record, None))
+                continue
+            for mapping in self.env["qbo.mapping"].sudo().search([
+                    ("company_id", "=", company.id), ("qbo_entity", "=", entity), ("qbo_id", "in", qbo_ids)]):
+                if mapping.res_model in RECORD_MODELS:
+                    found[(company, entity, mapping.qbo_id)] = (
+                        self.env[mapping.res_model].sudo().browse(mapping.res_id), mapping.qbo_name)
+        fault = self.env["qbo.fault"]
         for event in self:
-            event.summary = f"{event.qbo_entity or ''} {event.qbo_id or ''} {event.operation or ''}".strip()
+            record, name = found.get((event.company_id, event.qbo_entity, event.qbo_id), (None, None))
+            if event.res_model in RECORD_MODELS and event.res_id:
+                record = self.env[event.res_model].sudo().browse(event.res_id)
+            record = record and record.exists()
+            number = (f"'{name}'" if name else None) or (
+                record and "qbo_doc_number" in record._fields and record.qbo_doc_number) or event.qbo_id
+            event.qbo_document = f"{fault._qbo_entity_label(event.qbo_entity).capitalize()} {number}"
+            event.odoo_record = f"{record._name},{record.id}" if record else False
+
+    @api.depends("operation", "qbo_document")
+    def _compute_summary(self):
+        operations = dict(self._fields["operation"]._description_selection(self.env))
+        for event in self:
+            event.summary = " ".join(filter(None, (event.qbo_document, operations.get(event.operation))))
 
     # === ACTION METHODS === #
 
@@ -72,12 +118,12 @@ class QboWebhookEvent(models.Model):
         return True
 
     def action_open_record(self):
-        """Open the Odoo record the event was applied to."""
+        """Open the Odoo document the change concerns."""
         self.ensure_one()
         self._qbo_check_access("user")
-        if not self.res_model or not self.res_id:
-            raise UserError(_("QuickBooks: this event concerns no Odoo record."))
-        return {"type": "ir.actions.act_window", "res_model": self.res_model, "res_id": self.res_id,
+        if not self.odoo_record:
+            raise UserError(_("QuickBooks: this change concerns no Odoo document."))
+        return {"type": "ir.actions.act_window", "res_model": self.odoo_record._name, "res_id": self.odoo_record.id,
                 "view_mode": "form", "target": "current"}
 
     # === BUSINESS METHODS === #

@@ -36,6 +36,7 @@ RULES = {
     ("qbo.mapping.line", "action_refresh"): ("manager", "write"),
     ("qbo.mapping.line", "action_unlink_pairs"): ("manager", "write"),
     ("qbo.sync.log", "action_open_record"): ("user", "read"),
+    ("qbo.sync.log", "action_open_qbo"): ("user", "read"),
     ("qbo.sync.log", "action_retry"): ("manager", "read"),
     ("qbo.webhook.event", "action_open_record"): ("user", "read"),
     ("qbo.webhook.event", "action_retry"): ("manager", "write"),

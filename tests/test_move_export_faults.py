@@ -131,6 +131,11 @@ class TestMoveExportFaults(QboMoveExportCommon):
         self.assertIn("1 exported", action["params"]["message"])
         self.assertIn("1 failed", action["params"]["message"])
         self.assertEqual((good.qbo_state, bad.qbo_state), ("exported", "error"))
-        self.assertIn("6210", bad.qbo_error)
+        self.assertEqual(bad.qbo_error, "The books are closed in QuickBooks on 2018-12-31: move the closing date in "
+                                        "QuickBooks (Account and settings > Advanced > Accounting > Close the books) "
+                                        "or date the document after it.")
+        log = self.env["qbo.sync.log"].search([("res_model", "=", "account.move"), ("res_id", "=", bad.id)])
+        self.assertEqual((log.status, log.fault_code, log.message), ("error", "6210", bad.qbo_error))
+        self.assertTrue(log.intuit_tid)
         self.assertEqual((bad.qbo_export_generation, bad.qbo_pending_requestid), (1, False))
         self.assertEqual(len(self.invoices(partner)), 1)

@@ -226,7 +226,7 @@ class TestPaymentPull(QboPaymentCommon):
         self.qbo_pay([(invoice, 20.0)])
         self.eur.active = False
         message = self.sync()
-        self.assertEqual(message, f"1 payment imported, 1 failed (QBO Payment {refused['Id']}: QuickBooks: the "
+        self.assertEqual(message, f"1 payment imported, 1 failed (QuickBooks payment {refused['Id']}: QuickBooks: the "
                                   "currency EUR is not active in Odoo; activate it.)")
         self.assertFalse(self.odoo_payment(refused["Id"]))
         self.assertEqual(self.qbo_cursor("payment").retry_ids, [refused["Id"]])

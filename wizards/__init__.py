@@ -2,4 +2,5 @@
 from . import qbo_automatch_wizard
 from . import qbo_automatch_wizard_line
 from . import qbo_preview_wizard
+from . import qbo_preview_line
 from . import qbo_mapping_confirm

@@ -66,6 +66,11 @@ DUPLICATE_NUMBER = re.compile(r"DocNumber=(.+?) is assigned to TxnType=(.+?) wit
 DELETED = re.compile(r"deleted", re.IGNORECASE)
 
 
+def upper_first(text):
+    """``text`` with its first letter in upper case (the others as they are, unlike ``capitalize``)."""
+    return text[:1].upper() + text[1:]
+
+
 class QboFault(models.AbstractModel):
     """Turns a QuickBooks fault into what the user can fix: one place for every message the
     engines, notifications, documents and the sync log show.
@@ -192,12 +197,12 @@ class QboFault(models.AbstractModel):
         """6140: the QuickBooks company wants unique document numbers."""
         found = DUPLICATE_NUMBER.search(error.detail or "")
         number = found[1] if found else context["payload"].get("DocNumber", "")
-        other = found and self.env._("its %(type)s %(id)s", type=found[2], id=found[3])
+        other = found and self.env._("%(type)s %(id)s", type=found[2].lower(), id=found[3])
         if found:
             move = self.env["account.move"].sudo().search(
                 [("company_id", "=", context["company"].id), ("qbo_id", "=", found[3])], limit=1)
             if move:
-                other = self.env._("%(other)s (Odoo %(name)s)", other=other, name=move.name)
+                other = self.env._("%(other)s, exported from %(name)s", other=other, name=move.name)
         return self.env._(
             "QuickBooks already has a document numbered %(number)s%(other)s and refuses a second one: change the "
             "number in Odoo or of that document in QuickBooks, or turn off \"Warn if duplicate number is used\" in "
@@ -210,7 +215,7 @@ class QboFault(models.AbstractModel):
         return self.env._(
             "%(document)s was changed in QuickBooks while Odoo was updating it, so Odoo's version was not saved: "
             "export it again to send Odoo's version over the latest one.",
-            document=self._qbo_document_text(context).capitalize())
+            document=upper_first(self._qbo_document_text(context)))
 
     @api.model
     def _qbo_explain_company_status(self, error, context):
@@ -243,7 +248,7 @@ class QboFault(models.AbstractModel):
     @api.model
     def _qbo_explain_gone(self, context):
         return self.env._("%(document)s no longer exists in QuickBooks (deleted or made inactive there), so Odoo "
-                          "cannot change it there.", document=self._qbo_document_text(context).capitalize())
+                          "cannot change it there.", document=upper_first(self._qbo_document_text(context)))
 
     # === REFERENCES === #
 
@@ -278,8 +283,7 @@ class QboFault(models.AbstractModel):
         refs = self._qbo_faulty_references(refs, context)
         if not refs:
             return self._qbo_explain_refusal(error, context)
-        state = self.env._("no longer exists") if missing else self.env._("is inactive or deleted")
-        return " ".join(self._qbo_reference_sentence(entity, qbo_id, state, context) for entity, qbo_id in refs)
+        return " ".join(self._qbo_reference_sentence(entity, qbo_id, missing, context) for entity, qbo_id in refs)
 
     @api.model
     def _qbo_faulty_references(self, refs, context):
@@ -315,46 +319,52 @@ class QboFault(models.AbstractModel):
         return {qbo_id: known[qbo_id] for qbo_id in ids if known[qbo_id]}
 
     @api.model
-    def _qbo_reference_sentence(self, entity, qbo_id, state, context):
+    def _qbo_reference_sentence(self, entity, qbo_id, missing, context):
         """One sentence on one QuickBooks record at fault: its name, its Odoo record and what to do."""
         company = context["company"]
         mapping = self.env["qbo.mapping"].sudo().search([
             ("company_id", "=", company.id), ("qbo_entity", "in", MAPPING_ENTITIES.get(entity, (entity,))),
             ("qbo_id", "=", qbo_id)], limit=1)
         name, linked, label = mapping.qbo_name, None, ODOO_LABELS.get((mapping.res_model, mapping.qbo_entity))
+        mapping_entity = mapping.qbo_entity or entity
         if mapping and mapping.res_model in self.env:
             linked = self.env[mapping.res_model].sudo().browse(mapping.res_id).exists()
         elif entity == "TaxCode":
             tax_maps = self.env["qbo.tax.map"].sudo().search([("company_id", "=", company.id),
                                                               ("qbo_tax_code_id", "=", qbo_id)])
-            name, linked, label = tax_maps[:1].qbo_tax_code_name, tax_maps.tax_id, ODOO_LABELS[("account.tax",
-                                                                                               "TaxCode")]
+            name, linked = tax_maps[:1].qbo_tax_code_name, tax_maps.tax_id
+            label = ODOO_LABELS[("account.tax", "TaxCode")]
         doc = context["cache"].get(entity, {}).get(qbo_id) or {}
-        name = name or doc.get(NAME_FIELDS.get(entity, "Name")) or f"#{qbo_id}"
-        mapping_entity = mapping.qbo_entity or ("TaxCode" if entity == "TaxCode" else entity)
-        kind = self._qbo_entity_label(PROJECT_ENTITY if mapping_entity == PROJECT_ENTITY else entity)
+        values = {
+            "kind": self._qbo_entity_label(mapping_entity if mapping_entity == PROJECT_ENTITY else entity),
+            "name": name or doc.get(NAME_FIELDS.get(entity, "Name")) or f"#{qbo_id}",
+            "state": self.env._("no longer exists") if missing else self.env._("is inactive or deleted"),
+        }
         if not linked:
             return self.env._("The QuickBooks %(kind)s '%(name)s' used here %(state)s in QuickBooks: reactivate or "
-                              "recreate it there, or choose another one in Odoo.", kind=kind, name=name, state=state)
-        label = self.env._(label) if label else self.env._("record")
-        odoo = ", ".join(f"'{record.display_name}'" for record in linked[:3])
+                              "recreate it there, or choose another one in Odoo.", **values)
+        values.update(label=self.env._(label) if label else self.env._("record"),
+                      odoo=", ".join(f"'{record.display_name}'" for record in linked[:3]))
         tab = self._qbo_mapping_tab(mapping_entity)
         if not tab:
-            return self.env._(
-                "The QuickBooks %(kind)s '%(name)s' (linked to Odoo %(label)s %(odoo)s) %(state)s in QuickBooks: "
-                "reactivate it there.", kind=kind, name=name, label=label, odoo=odoo, state=state)
-        return self.env._(
-            "The QuickBooks %(kind)s '%(name)s' (linked to Odoo %(label)s %(odoo)s) %(state)s in QuickBooks: "
-            "reactivate it there or link the %(label)s to another %(kind)s on %(where)s.",
-            kind=kind, name=name, label=label, odoo=odoo, state=state, where=self._qbo_mapping_path(tab))
+            return self.env._("The QuickBooks %(kind)s '%(name)s' (linked to Odoo %(label)s %(odoo)s) %(state)s in "
+                              "QuickBooks: reactivate it there.", **values)
+        values["where"] = self._qbo_mapping_path(tab)
+        if missing:
+            return self.env._("The QuickBooks %(kind)s '%(name)s' (linked to Odoo %(label)s %(odoo)s) %(state)s in "
+                              "QuickBooks: link the %(label)s to another %(kind)s on %(where)s.", **values)
+        return self.env._("The QuickBooks %(kind)s '%(name)s' (linked to Odoo %(label)s %(odoo)s) %(state)s in "
+                          "QuickBooks: reactivate it there or link the %(label)s to another %(kind)s on %(where)s.",
+                          **values)
 
     # === TOOLING === #
 
     @api.model
-    def _qbo_entity_label(self, entity):
-        """What a user calls a QuickBooks entity, e.g. "credit memo"."""
+    def _qbo_entity_label(self, entity, title=False):
+        """What a user calls a QuickBooks entity, e.g. "credit memo" ("Credit memo" as a title)."""
         label = ENTITY_LABELS.get(entity)
-        return self.env._(label) if label else entity
+        label = self.env._(label) if label else entity
+        return upper_first(label) if title else label
 
     @api.model
     def _qbo_mapping_tab(self, mapping_entity):

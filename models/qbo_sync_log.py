@@ -93,9 +93,9 @@ class QboSyncLog(models.Model):
     def _compute_qbo_document(self):
         fault = self.env["qbo.fault"]
         for log in self:
-            label = fault._qbo_entity_label(log.qbo_entity or "")
+            label = fault._qbo_entity_label(log.qbo_entity or "", title=True)
             number = log.qbo_doc_number or log.qbo_id
-            log.qbo_document = f"{label.capitalize()} {number}" if number else label.capitalize()
+            log.qbo_document = f"{label} {number}" if number else label
             # The QuickBooks web app opens the transactions whose page is known, by their Id.
             log.qbo_url = log.qbo_id and log.qbo_entity in APP_PAGES and \
                 log.company_id.sudo()._qbo_document_url(log.qbo_entity, log.qbo_id)

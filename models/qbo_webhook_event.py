@@ -96,7 +96,7 @@ class QboWebhookEvent(models.Model):
             record = record and record.exists()
             number = (f"'{name}'" if name else None) or (
                 record and "qbo_doc_number" in record._fields and record.qbo_doc_number) or event.qbo_id
-            event.qbo_document = f"{fault._qbo_entity_label(event.qbo_entity).capitalize()} {number}"
+            event.qbo_document = f"{fault._qbo_entity_label(event.qbo_entity, title=True)} {number}"
             event.odoo_record = f"{record._name},{record.id}" if record else False
 
     @api.depends("operation", "qbo_document")

@@ -44,7 +44,7 @@ class QboPreviewWizard(models.TransientModel):
     def _compute_document_label(self):
         fault = self.env["qbo.fault"]
         for wizard in self:
-            label = fault._qbo_entity_label(wizard.qbo_entity).capitalize() if wizard.qbo_entity else ""
+            label = fault._qbo_entity_label(wizard.qbo_entity, title=True) if wizard.qbo_entity else ""
             wizard.document_label = self.env._("%s (update)", label) if wizard.operation == "update" and label \
                 else label
 

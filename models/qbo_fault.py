@@ -383,15 +383,16 @@ class QboFault(models.AbstractModel):
 
     @api.model
     def _qbo_document_text(self, context):
-        """E.g. "the QuickBooks invoice 1001 of INV/2024/0001", or what is known of it."""
+        """E.g. "INV/2024/0001 (QuickBooks invoice 1001)", or "the QuickBooks invoice 1001" without an
+        Odoo record."""
         record, entity, payload = context["record"], context["entity"], context["payload"]
         number = payload.get("DocNumber") or (record and "qbo_doc_number" in record._fields
                                               and record.qbo_doc_number) or payload.get("Id") or ""
         label = self._qbo_entity_label(entity) if entity else self.env._("document")
-        text = self.env._("the QuickBooks %(kind)s %(number)s", kind=label, number=number).strip()
-        if record:
-            text = self.env._("%(text)s of %(record)s", text=text, record=record.display_name)
-        return text
+        qbo_text = " ".join(filter(None, (self.env._("QuickBooks %s", label), number)))
+        if not record:
+            return self.env._("the %s", qbo_text)
+        return f"{record.display_name} ({qbo_text})" if number else record.display_name
 
     @api.model
     def _qbo_intuit_text(self, error):

@@ -86,6 +86,7 @@ class QboPullEngine(models.AbstractModel):
             self._qbo_pull_run(run)
         finally:
             self._qbo_pull_flush(run)
+        self.env["qbo.sync.log"]._qbo_resolve_reads(company, self._qbo_entity)
         return report
 
     @api.model
@@ -118,7 +119,7 @@ class QboPullEngine(models.AbstractModel):
         """
         if not qbo_ids:
             return self._qbo_pull(company, RETRY_STREAM_LIMIT)
-        docs = self._qbo_read_ids(company._qbo_get_client(), self._qbo_entity, qbo_ids, inactive=True)
+        docs = self._qbo_read_ids(company._qbo_get_client(), self._qbo_entity, qbo_ids)
         if not docs:
             raise UserError(_("QuickBooks: %(entity)s %(ids)s no longer exists in QuickBooks; there is nothing to "
                               "read again.", entity=self.env["qbo.fault"]._qbo_entity_label(self._qbo_entity),

@@ -211,7 +211,7 @@ class QboSyncLog(models.Model):
                 message = _("%(message)s Not done: %(reasons)s", message=message, reasons="; ".join(reasons))
             return message, "warning" if failed else "success"
         pull = self.env["qbo.pull.engine"]._qbo_adapter(entity)
-        if not pull:
+        if pull is None:
             return None
         try:
             report = pull.sudo()._qbo_pull_again(company, qbo_ids)
@@ -265,6 +265,17 @@ class QboSyncLog(models.Model):
                   AND ((log.res_model = ok.res_model AND log.res_id = ok.res_id)
                        OR (log.qbo_entity = ok.qbo_entity AND log.qbo_id = ok.qbo_id))""",
             self.env.cr.now(), SQL(", ").join(keys)))
+        if self.env.cr.rowcount:
+            self.invalidate_model(["resolved_at"])
+
+    @api.model
+    def _qbo_resolve_reads(self, company, entity):
+        """A read of a whole stream went through: its earlier failed reads are resolved."""
+        self.env.cr.execute(SQL(
+            """UPDATE qbo_sync_log SET resolved_at = %s
+                WHERE company_id = %s AND qbo_entity = %s AND qbo_id IS NULL AND direction = 'import'
+                  AND operation = 'read' AND status != 'success' AND resolved_at IS NULL""",
+            self.env.cr.now(), company.id, entity))
         if self.env.cr.rowcount:
             self.invalidate_model(["resolved_at"])
 

@@ -151,12 +151,11 @@ class TestQboFault(QboMoveExportCommon):
         stale = faults.QboFault("5010", f"{entities.STALE_DETAIL} Entity=Invoice", "SyncToken")
         self.assertEqual(
             self.explain(stale, record=move, entity="Invoice", payload={"DocNumber": "1042"}),
-            f"The QuickBooks invoice 1042 of {move.display_name} was changed in QuickBooks while Odoo was updating "
-            "it, so Odoo's version was not saved: export it again to send Odoo's version over the latest one.")
+            f"{move.display_name} (QuickBooks invoice 1042) was changed in QuickBooks while Odoo was updating it, so "
+            "Odoo's version was not saved: export it again to send Odoo's version over the latest one.")
         business = faults.QboFault("6000", "Business Validation Error: You must set a transaction amount.")
         self.assertEqual(self.explain(business, record=move, entity="Invoice"),
-                         f"QuickBooks refused the QuickBooks invoice of {move.display_name}: You must set a "
-                         "transaction amount.")
+                         f"QuickBooks refused {move.display_name}: You must set a transaction amount.")
         subscription = faults.QboFault("6190", "Subscription period has ended or been canceled, or there was a "
                                                "billing problem", message="Invalid Company Status")
         self.assertEqual(self.explain(subscription),

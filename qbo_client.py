@@ -178,6 +178,8 @@ class QboClient:
     :param pacer: a ``qbo_pacer.RequestPacer`` every call waits on first (None: no pacing)
     """
 
+    last_intuit_tid = None  # Intuit's transaction id of the last answer
+
     def __init__(self, base_url, realm_id, get_access_token, on_unauthorized=None, minorversion=MINOR_VERSION,
                  timeout=API_TIMEOUT, max_retries=3, session=None, sleep=time.sleep, pacer=None):
         self.base_url = base_url.rstrip("/")
@@ -260,6 +262,8 @@ class QboClient:
             if status >= 400:
                 _logger.info("QuickBooks %s %s: HTTP %s", method, path, status)
                 raise QboApiError.from_response(response)
+            # Faults inside a batch's answer have no intuit_tid of their own: the batch's one names them.
+            self.last_intuit_tid = response.headers.get("intuit_tid")
             _logger.debug("QuickBooks %s %s: HTTP %s", method, path, status)
             return self._decode(response)
 

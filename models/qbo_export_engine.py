@@ -40,7 +40,8 @@ def _call(client, request):
                 if entity in response:
                     results.append((response[entity], None))
                 else:
-                    results.append((None, QboApiError.from_fault(response.get("Fault") or {}, status=400)))
+                    results.append((None, QboApiError.from_fault(response.get("Fault") or {}, status=400,
+                                                                 intuit_tid=client.last_intuit_tid)))
         else:
             _bid, entity, payload = items[0]
             send = client.create if operation == "create" else client.update

@@ -386,7 +386,7 @@ class QboMasterDataSync(models.AbstractModel):
                     logs.append(self._qbo_log_values(company, entity, record, "success", requestid,
                                                      doc=response[entity]))
                 continue
-            error = QboApiError.from_fault(response.get("Fault") or {})
+            error = QboApiError.from_fault(response.get("Fault") or {}, status=400, intuit_tid=client.last_intuit_tid)
             if error.code == DUPLICATE_NAME:
                 qbo_id = self._qbo_resolve_duplicate_name(company, kind, record, payload, summary, client)
                 if qbo_id:

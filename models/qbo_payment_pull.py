@@ -159,10 +159,6 @@ class QboPaymentPull(models.AbstractModel):
         return {"existing": {payment.qbo_id: payment for payment in payments}}
 
     @api.model
-    def _qbo_pull_label(self, doc):
-        return memo(self._qbo_entity, doc["Id"])
-
-    @api.model
     def _qbo_pull_one(self, run, doc, context):
         """Import one QuickBooks payment, recognise one sent from Odoo, or check one already imported."""
         parsed = parse_payment(self._qbo_entity, doc)

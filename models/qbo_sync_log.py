@@ -250,9 +250,9 @@ class QboSyncLog(models.Model):
     def _qbo_resolve_earlier(self):
         """Mark resolved the earlier failures these successes make good: same company and direction,
         same Odoo record or same QuickBooks document, and an email only by an email (one UPDATE)."""
-        keys = [SQL("(%s, %s, %s, %s, %s, %s, %s, %s)", log.id, log.company_id.id, log.direction,
-                    log.operation == "send", log.res_model or None, log.res_id or None, log.qbo_entity,
-                    log.qbo_id or None)
+        keys = [SQL("(%s::int, %s::int, %s::varchar, %s::bool, %s::varchar, %s::int, %s::varchar, %s::varchar)",
+                    log.id, log.company_id.id, log.direction, log.operation == "send", log.res_model or None,
+                    log.res_id or None, log.qbo_entity, log.qbo_id or None)
                 for log in self if (log.res_model and log.res_id) or log.qbo_id]
         if not keys:
             return

@@ -44,7 +44,7 @@ class QboWebhookEvent(models.Model):
     deleted_id = fields.Char(string="Merged Away ID", help="For a merge: the id of the record merged into this one.")
     event_time = fields.Datetime(string="Changed in QuickBooks on", required=True, index=True)
     event_key = fields.Char(string="Event ID", required=True, help="Intuit's event id, or a digest of the event.")
-    source = fields.Selection([("webhook", "Webhook"), ("cdc", "Change data capture")], string="Source",
+    source = fields.Selection([("webhook", "Webhook"), ("cdc", "Catch-up")], string="Source",
                               required=True, default="webhook")
     state = fields.Selection(EVENT_STATES, string="Status", required=True, default="pending", index=True)
     processed_at = fields.Datetime(string="Processed on", readonly=True)

@@ -45,3 +45,5 @@ from . import test_expense_pull_cursor
 from . import test_payment_import_once
 from . import test_qbo_fault
 from . import test_qbo_sync_log
+from . import test_qbo_preview_wizard
+from . import test_qbo_webhook_event

@@ -240,8 +240,8 @@ class QboExpenseExport(models.AbstractModel):
         unlinked = (accounts - linked).filtered(lambda account: account.root_plan_id == project_plan)
         if unlinked:
             raise PayloadError(_(
-                "the project %s is not linked to a QuickBooks project or customer (QuickBooks > Mapping > "
-                "Projects)", ", ".join(unlinked.mapped("display_name"))))
+                "the project %s is not linked to a QuickBooks project or customer (Configuration > "
+                "QuickBooks > Mapping (Projects))", ", ".join(unlinked.mapped("display_name"))))
         if len(linked) > 1:
             raise PayloadError(_("the expense is split over several projects (%s); QuickBooks puts one project on "
                                  "an expense: split the expense", ", ".join(linked.mapped("display_name"))))

@@ -139,7 +139,7 @@ class QboSyncLog(models.Model):
                               "again from here."))
         types = [notification_type for _message, notification_type in outcomes]
         worst = next((kind for kind in ("danger", "warning", "info") if kind in types), "success")
-        return self.env["res.company"]._qbo_notification("\n".join(message for message, _type in outcomes), worst)
+        return self.env["res.company"]._qbo_notification(" ".join(message for message, _type in outcomes), worst)
 
     def action_open_record(self):
         """Open the Odoo record of this exchange."""

@@ -178,7 +178,7 @@ def _line_codes(line, settings):
         tax_map = settings.get("tax_codes", {}).get(tax_id)
         if not tax_map:
             raise PayloadError(f"the tax {line.get('tax_names', {}).get(tax_id, tax_id)} is not mapped to a "
-                               "QuickBooks tax code (QuickBooks > Mapping > Taxes)")
+                               "QuickBooks tax code (Configuration > QuickBooks > Mapping (Taxes))")
         if tax_map.get("code"):
             codes.add(tax_map["code"])
         if tax_map.get("line_code"):

@@ -177,7 +177,7 @@ def purchase_lines(doc, tax_percents):
         if percent is None:
             if tax:
                 raise PayloadError(f"the QuickBooks tax code {line['tax_code']} is not mapped to an Odoo purchase "
-                                   "tax (QuickBooks > Mapping > Taxes)")
+                                   "tax (Configuration > QuickBooks > Mapping (Taxes))")
             percent = Decimal(0)
         weights.append(abs(line["net"]) * to_decimal(percent))
     shares = share_cents(tax, weights)

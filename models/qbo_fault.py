@@ -50,8 +50,10 @@ REFERENCE_ENTITIES = {
     "AssetAccountRef": "Account", "BankAccountRef": "Account", "CCAccountRef": "Account",
     "SalesTermRef": "Term", "TermRef": "Term", "TaxCodeRef": "TaxCode", "TxnTaxCodeRef": "TaxCode",
     "TaxRateRef": "TaxRate", "ClassRef": "Class", "DepartmentRef": "Department",
-    "PaymentMethodRef": "PaymentMethod", "ProjectRef": "Customer", "CurrencyRef": "Currency",
+    "PaymentMethodRef": "PaymentMethod", "ProjectRef": "Customer",
 }
+# The line tax codes of US companies: no records of their own.
+US_LINE_CODES = ("TAX", "NON")
 # The links (qbo.mapping entities) that may hold a QuickBooks record of each entity.
 MAPPING_ENTITIES = {"Account": ("Account", CATEGORY_ENTITY), "Customer": ("Customer", PROJECT_ENTITY)}
 # Entities a query can read inactive records of (name lists) and the field holding their name.
@@ -148,13 +150,13 @@ class QboFault(models.AbstractModel):
     @api.model
     def _qbo_explain_not_found(self, error, context):
         """610: something the call names is inactive, or a transaction was deleted in QuickBooks."""
-        text = f"{error.message} {error.detail}"
-        if DELETED.search(text) and error.element.startswith("LinkedTxn"):
+        deleted = DELETED.search(f"{error.message} {error.detail}")
+        if deleted and error.element.startswith("LinkedTxn"):
             return self._qbo_explain_linked_deleted(context)
-        refs = self._qbo_references(error, context["payload"])
-        if not refs and (DELETED.search(text) or not context["payload"]):
+        if deleted or not context["payload"]:
             return self._qbo_explain_gone(context)
-        return self._qbo_explain_references(error, refs, context, missing=False)
+        return self._qbo_explain_references(error, self._qbo_references(error, context["payload"]), context,
+                                            missing=False)
 
     @api.model
     def _qbo_explain_reference(self, error, context):
@@ -242,8 +244,26 @@ class QboFault(models.AbstractModel):
 
     @api.model
     def _qbo_explain_linked_deleted(self, context):
-        return self.env._("A QuickBooks document this one is linked to was deleted in QuickBooks: export that "
-                          "document again (or unlink it in Odoo), then retry.")
+        """A document this one settles (a payment's invoice, say) was deleted in QuickBooks."""
+        links = []
+        stack = [context["payload"]]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, dict):
+                if value.get("TxnId") and value.get("TxnType"):
+                    links.append((value["TxnType"], str(value["TxnId"])))
+                stack.extend(value.values())
+        moves = self.env["account.move"].sudo().search([("company_id", "=", context["company"].id),
+                                                         ("qbo_id", "in", [qbo_id for _type, qbo_id in links])])
+        names = {move.qbo_id: move.name for move in moves}
+        documents = ", ".join(
+            f"{self._qbo_entity_label(txn_type)} {qbo_id}" + (f" ({names[qbo_id]})" if qbo_id in names else "")
+            for txn_type, qbo_id in sorted(set(links))) or self.env._("a document this one is linked to")
+        return self.env._("%(documents)s was deleted in QuickBooks, so this one cannot be linked to it there: "
+                          "reconcile this one with another document in Odoo, then retry.", documents=upper_first(
+                              self.env._("the QuickBooks %s", documents) if links else documents))
 
     @api.model
     def _qbo_explain_gone(self, context):
@@ -272,7 +292,7 @@ class QboFault(models.AbstractModel):
                 wanted = name == key if key else name in REFERENCE_ENTITIES
                 if wanted and (not parent or holder == parent) and isinstance(item, dict) and item.get("value"):
                     entity = item.get("type") if name == "EntityRef" else REFERENCE_ENTITIES.get(name)
-                    if entity and (entity, str(item["value"])) not in refs:
+                    if entity and str(item["value"]) not in US_LINE_CODES and (entity, str(item["value"])) not in refs:
                         refs.append((entity, str(item["value"])))
                 stack.append((name, item))
         return refs
@@ -280,17 +300,20 @@ class QboFault(models.AbstractModel):
     @api.model
     def _qbo_explain_references(self, error, refs, context, missing):
         """Name the QuickBooks records at fault, what they are linked to in Odoo, and where to link again."""
-        refs = self._qbo_faulty_references(refs, context)
-        if not refs:
-            return self._qbo_explain_refusal(error, context)
-        return " ".join(self._qbo_reference_sentence(entity, qbo_id, missing, context) for entity, qbo_id in refs)
+        refs = self._qbo_faulty_references(refs, context, verify=not error.element or len(refs) > 1)
+        if refs:
+            return " ".join(self._qbo_reference_sentence(entity, qbo_id, missing, context)
+                            for entity, qbo_id in refs)
+        if error.code == NOT_FOUND and "Id" in context["payload"]:
+            return self._qbo_explain_gone(context)  # what it refers to is fine: the document itself is gone
+        return self._qbo_explain_refusal(error, context)
 
     @api.model
-    def _qbo_faulty_references(self, refs, context):
-        """Of several references, keep those QuickBooks has inactive or not at all (one read per entity
-        and run); the records read also give their names."""
+    def _qbo_faulty_references(self, refs, context, verify):
+        """Keep the references QuickBooks has inactive or not at all (one read per entity and run; the
+        records read also give their names); without a client, or when asked not to verify, all of them."""
         client = context["client"]
-        if len(refs) < 2 or not client:
+        if not (verify and client and refs):
             return refs
         faulty = []
         for entity in dict.fromkeys(entity for entity, _qbo_id in refs):
@@ -300,7 +323,7 @@ class QboFault(models.AbstractModel):
                 return refs
             faulty += [(entity, qbo_id) for qbo_id in ids
                        if qbo_id not in docs or docs[qbo_id].get("Active") is False]
-        return faulty or refs
+        return faulty
 
     @api.model
     def _qbo_read_names(self, client, entity, ids, cache):
@@ -388,11 +411,14 @@ class QboFault(models.AbstractModel):
         record, entity, payload = context["record"], context["entity"], context["payload"]
         number = payload.get("DocNumber") or (record and "qbo_doc_number" in record._fields
                                               and record.qbo_doc_number) or payload.get("Id") or ""
+        if not record and not entity:
+            return self.env._("the request")
         label = self._qbo_entity_label(entity) if entity else self.env._("document")
         qbo_text = " ".join(filter(None, (self.env._("QuickBooks %s", label), number)))
         if not record:
             return self.env._("the %s", qbo_text)
-        return f"{record.display_name} ({qbo_text})" if number else record.display_name
+        return f"{record.display_name} ({qbo_text})" if number and number != record.display_name \
+            else record.display_name
 
     @api.model
     def _qbo_intuit_text(self, error):

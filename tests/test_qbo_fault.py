@@ -3,11 +3,11 @@ from odoo.tools import format_time, html2plaintext, mute_logger
 
 from ..qbo_client import QboApiError
 from ..qbo_sandbox import entities, faults
-from .common_move import QboMoveExportCommon
+from .common_payment import QboPaymentCommon
 
 
 @tagged("post_install", "-at_install")
-class TestQboFault(QboMoveExportCommon):
+class TestQboFault(QboPaymentCommon):
     """QuickBooks' faults reach users as what they can fix, naming the Odoo and QuickBooks records:
     on the document, in the notification and in the sync log (Intuit's code and intuit_tid kept for
     support); a fault QuickBooks will get over is retried, never shown as an error."""
@@ -110,6 +110,21 @@ class TestQboFault(QboMoveExportCommon):
                                          "that document in QuickBooks, or turn off \"Warn if duplicate number is "
                                          "used\" in QuickBooks (Account and settings > Advanced > Other "
                                          "preferences).")
+
+    def test_document_deleted_in_quickbooks(self):
+        """An invoice deleted in QuickBooks: its update says so, and a payment of it names it."""
+        partner = self.make_partner("Deleted Docs Co")
+        invoice = self.exported(partner, 30.0)
+        self.qbo_sandbox_company.remove("Invoice", invoice.qbo_id)
+        payment = self.register_payment(invoice, 30.0)
+        self.sync()
+        self.assertEqual(payment.qbo_error, f"The QuickBooks invoice {invoice.qbo_id} ({invoice.name}) was deleted "
+                                            "in QuickBooks, so this one cannot be linked to it there: reconcile this "
+                                            "one with another document in Odoo, then retry.")
+        invoice.ref = "Changed after the deletion"
+        self.export(invoice)
+        self.assertEqual(invoice.qbo_error, f"{invoice.name} no longer exists in QuickBooks (deleted or made "
+                                            "inactive there), so Odoo cannot change it there.")
 
     @mute_logger("odoo.addons.quickbooks_connector.qbo_client")
     def test_busy_quickbooks_is_retried_not_an_error(self):

@@ -48,6 +48,18 @@ class TestQboPreviewWizard(QboMoveExportCommon):
         self.assertEqual(len(self.qbo_docs("Invoice")), invoices)
         self.assertFalse(self.qbo_docs("Item", Name="Brand New Widget"))
 
+    def test_bill_lines_by_account(self):
+        """A bill line without product is shown with its QuickBooks account."""
+        vendor = self.make_partner("Preview Supplies")
+        account = self.company_data["default_account_expense"]
+        move = self.make_move("in_invoice", vendor, [{"product_id": False, "name": "Paper", "quantity": 2,
+                                                      "price_unit": 4.25, "account_id": account.id}])
+        wizard = self.preview(move)
+        self.assertRecordValues(wizard.line_ids, [{"item": f"{account.display_name} (new)", "name": "Paper",
+                                                   "amount": 8.5, "tax_code": ""}])
+        self.assertRecordValues(wizard, [{"document_label": "Bill", "partner": "Preview Supplies (new)",
+                                          "qbo_total": 8.5, "expected_total": 8.5, "amounts_match": True}])
+
     def test_json_only_in_developer_mode(self):
         """The manager's form shows the table; the JSON appears with developer mode."""
         self.qbo_manager.write({"password": "qbo_manager", "groups_id": [(4, self.env.ref("base.group_no_one").id)]})

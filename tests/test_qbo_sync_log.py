@@ -213,7 +213,7 @@ class TestQboSyncLog(SyncLogMixin, QboPaymentCommon):
 
 @tagged("post_install", "-at_install")
 class TestQboSyncLogExpense(SyncLogMixin, QboExpenseExportCommon):
-    """Expenses are retried from the sync log like invoices."""
+    """Expenses, exported or imported, are retried from the sync log like invoices."""
 
     def test_retry_an_expense(self):
         expense = self.make_expense(33.0)
@@ -225,3 +225,18 @@ class TestQboSyncLogExpense(SyncLogMixin, QboExpenseExportCommon):
         self.assertRecordValues(failed, [{"state": "error", "record_kind": "expense", "qbo_entity": "Purchase"}])
         self.assertEqual(self.retry(failed), "1 exported")
         self.assertEqual((expense.qbo_state, failed.state), ("exported", "resolved"))
+
+    def test_retry_an_expense_import(self):
+        """A QuickBooks expense Odoo could not import (no employee chosen) is read again from the log."""
+        self.company.qbo_expense_employee_id = False
+        doc = self.qbo_purchase("Cash", [("Travel", 40.0, "Taxi", None)])
+        self.sync()
+        failed = self.env["qbo.sync.log"].search([("qbo_id", "=", doc["Id"]), ("status", "=", "error")])
+        self.assertRecordValues(failed, [{"direction": "import", "record_kind": "expense",
+                                          "qbo_document": f"Expense {doc.get('DocNumber') or doc['Id']}"}])
+        self.assertIn("choose the employee of QuickBooks expenses in the settings", failed.message)
+        self.company.qbo_expense_employee_id = self.bookkeeper
+        self.assertIn("1 expenses imported", self.retry(failed))
+        self.assertEqual(self.expenses_of(doc).total_amount_currency, 40.0)
+        self.assertEqual(failed.state, "resolved")
+

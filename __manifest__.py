@@ -43,6 +43,9 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "web.assets_backend": [
             "quickbooks_connector/static/src/**/*",
         ],
+        "web.assets_tests": [
+            "quickbooks_connector/static/tests/tours/**/*",
+        ],
     },
     "demo": [
         "demo/qbo_demo.xml",

@@ -62,6 +62,11 @@ class QboSetup(models.TransientModel):
     linked_customers = fields.Integer(compute="_compute_steps")
     linked_products = fields.Integer(compute="_compute_steps")
 
+    @api.depends("company_id")
+    def _compute_display_name(self):
+        for setup in self:
+            setup.display_name = _("QuickBooks Setup")
+
     @api.depends("company_id", "qbo_client_id", "qbo_state", "qbo_default_income_account_id",
                  "qbo_expense_employee_id", "qbo_webhook_enabled")
     def _compute_steps(self):

@@ -1,0 +1,43 @@
+from odoo.tests import tagged
+
+from ..qbo_sandbox import entities
+from .common_mapping import QboMappingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFirstRunTour(QboMappingCommon):
+    """The first-run path in a real browser (static/tests/tours/qbo_first_run_tour.js), on a company
+    that was never connected."""
+
+    qbo_connect_company = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Intuit's consent page is on another site: the test app's consent is given at once.
+        cls.register_sandbox_app(redirect_uris=[cls.company.qbo_redirect_uri], auto_consent_realm=cls.realm_id)
+        cls.admin_user.password = "qbo_admin"
+        agency = cls.qbo_sandbox_company.all("TaxAgency")[0]["Id"]
+        entities.create_tax_code(cls.qbo_sandbox_company, {"TaxCode": "Sales Tax 15", "TaxRateDetails": [
+            {"TaxRateName": "Sales Tax 15", "RateValue": 15, "TaxAgencyId": agency}]})
+        income = [doc for doc in cls.qbo_sandbox_company.all("Account") if doc["AccountType"] == "Income"][0]
+        cls.qbo_sandbox_company.add("Customer", {"DisplayName": "Tour Customer", "Active": True})
+        cls.qbo_sandbox_company.add("Item", {"Name": "Tour Service", "Type": "Service", "Active": True,
+                                             "IncomeAccountRef": {"value": income["Id"]}})
+        cls.env["res.partner"].create({"name": "Tour Customer", "is_company": True})
+        cls.env["product.product"].create({"name": "Tour Service", "type": "service"})
+        cls.env["hr.employee"].create({"name": "Tour Employee", "company_id": cls.company.id})
+
+    def test_first_run(self):
+        """Credentials, Connect, taxes (by rate, and another rate confirmed), defaults, master data: the
+        checklist's five steps done in the browser, and the company ready for its first export."""
+        self.company.write({"qbo_client_id": False, "qbo_client_secret": False})
+        self.start_tour("/odoo", "quickbooks_first_run", login="qbo_admin", timeout=180)
+        self.env.invalidate_all()
+        self.assertEqual(self.company.qbo_state, "connected")
+        maps = self.env["qbo.tax.map"]._qbo_maps_for(
+            self.company, self.company.account_sale_tax_id | self.company.account_purchase_tax_id)
+        self.assertEqual({tax_map.qbo_tax_code_name for tax_map in maps.values()}, {"Sales Tax 15"})
+        self.assertEqual(self.company.qbo_expense_employee_id.name, "Tour Employee")
+        setup = self.env["qbo.setup"].create({"company_id": self.company.id})
+        self.assertEqual(setup.steps_done, 5)

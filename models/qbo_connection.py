@@ -40,7 +40,7 @@ CONNECTION_STATES = [
 # Where the OAuth callback sends the administrator back, by origin of the Connect click.
 RETURN_URLS = {
     "settings": "/odoo/action-account.action_account_config",
-    "setup": "/odoo/action-quickbooks_connector.action_qbo_setup?cids={company_id}",
+    "setup": "/odoo/quickbooks-setup?cids={company_id}",
 }
 # What the connection knows of the QuickBooks company, read at connection and refreshed later.
 SETTINGS_FIELDS = ("qbo_company_name", "country", "home_currency", "uses_sales_tax", "multicurrency",

@@ -514,7 +514,7 @@ class QboMoveExport(models.AbstractModel):
             message = _("QuickBooks export finished: %(done)s exported, %(failed)s failed.",
                         done=len(moves) - len(failed), failed=len(failed))
             user._bus_send("simple_notification", {
-                "title": _("QuickBooks Online"),
+                "title": _("QuickBooks"),
                 "message": message,
                 "type": "warning" if failed else "success",
                 "sticky": bool(failed),

@@ -77,7 +77,7 @@ class TestConnectionFlow(QboTestCommon):
         # back on the setup checklist, in the Accounting app, which shows the connection
         returned = urlsplit(response.url)
         self.assertEqual((returned.path, returned.query),
-                         ("/odoo/action-quickbooks_connector.action_qbo_setup", f"cids={self.company.id}"))
+                         ("/odoo/quickbooks-setup", f"cids={self.company.id}"))
         self.assertRecordValues(self.company, [{
             "qbo_state": "connected",
             "qbo_realm_id": self.realm_id,

@@ -40,7 +40,7 @@ class TestSetupChecklist(QboMappingCommon):
         params = query_params(self.sandbox_consent(action["url"], self.realm_id).headers["Location"])
         _company, back = self.env["qbo.connection"].with_user(self.admin_user)._qbo_oauth_callback(
             params["state"], code=params["code"], realm_id=params["realmId"])
-        self.assertEqual(back, f"/odoo/action-quickbooks_connector.action_qbo_setup?cids={self.company.id}")
+        self.assertEqual(back, f"/odoo/quickbooks-setup?cids={self.company.id}")
         self.env.flush_all()
         self.company.invalidate_recordset()
 

@@ -146,7 +146,7 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
         self.assertFalse(errors, errors)
         self.assertEqual(len(statuses), ROUND_TRIPS)
         self.assertEqual({status for status, _location in statuses}, {303}, statuses)
-        setup_url = f"/odoo/action-quickbooks_connector.action_qbo_setup?cids={self.company_id}"
+        setup_url = f"/odoo/quickbooks-setup?cids={self.company_id}"
         self.assertTrue(all(location.endswith(setup_url) for _status, location in statuses))
         self.assertGreaterEqual(len(runs), 4, "the syncs ran meanwhile")
         self.assertEqual(len(self.live_grants()), 1)

@@ -50,6 +50,10 @@ registry.category("web_tour.tours").add("quickbooks_first_run", {
             trigger: ".alert-success:contains('Connected to'):contains('Sandbox Company_US_1')",
         },
         {
+            content: "in the Invoicing app, its menu shown",
+            trigger: ".o_main_navbar .o_menu_brand:contains('Invoicing')",
+        },
+        {
             content: "Two steps done",
             trigger: ".o_form_view:contains('2 of 5 steps done')",
         },

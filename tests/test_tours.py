@@ -2,6 +2,7 @@ from odoo.tests import tagged
 
 from ..qbo_sandbox import entities
 from .common_mapping import QboMappingCommon
+from .common_move import QboMoveExportCommon
 
 
 @tagged("post_install", "-at_install")
@@ -41,3 +42,31 @@ class TestFirstRunTour(QboMappingCommon):
         self.assertEqual(self.company.qbo_expense_employee_id.name, "Tour Employee")
         setup = self.env["qbo.setup"].create({"company_id": self.company.id})
         self.assertEqual(setup.steps_done, 5)
+
+
+@tagged("post_install", "-at_install")
+class TestTours(QboMoveExportCommon):
+    """Daily work in a real browser, on a connected company (static/tests/tours/)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.qbo_manager.password = "qbo_manager"
+        cls.map_tax(cls.company.account_sale_tax_id, "California")
+        cls.env["product.product"].create({"name": "Tour Service", "type": "service", "list_price": 80.0,
+                                           "taxes_id": [(6, 0, cls.company.account_sale_tax_id.ids)]})
+        cls.env["res.partner"].create({"name": "Tour Form Customer", "is_company": True})
+
+    def test_export_from_form_and_list(self):
+        """From a new invoice's form and from the list: exported, the user left where they were, no
+        empty draft created, QuickBooks equal to Odoo to the cent."""
+        listed = self.make_move(partner=self.make_partner("Tour List Customer"), lines=[{"price_unit": 45.5}])
+        moves_before = self.env["account.move"].search_count([])
+        self.start_tour("/odoo", "quickbooks_export_form_and_list", login="qbo_manager", timeout=180)
+        created = self.env["account.move"].search([("partner_id.name", "=", "Tour Form Customer")])
+        self.assertEqual(len(created), 1, "one invoice, no empty draft")
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before + 1)
+        for move in created | listed:
+            self.assertEqual(move.qbo_state, "exported")
+            self.assert_amounts(move)
+        self.assertEqual(created.amount_total, 92.0)  # 80.00 + 15 % tax

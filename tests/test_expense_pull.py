@@ -82,14 +82,15 @@ class TestExpensePull(QboExpenseCommon):
         doc = self.qbo_update_lines(doc, [{"Amount": 120.5, "Description": "Hotel, two nights"}])
         self.assertIn("1 updated", self.sync())
         self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "name": "Hotel, two nights",
-                                           "qbo_sync_token": doc["SyncToken"], "qbo_remote_changed": False}])
+                                           "qbo_sync_token": doc["SyncToken"], "qbo_remote_change": False}])
 
         sheet = self.report(expense)
         self.assertEqual(expense.state, "submitted")
         self.qbo_update_lines(doc, [{"Amount": 999.0}])
         message = self.sync()
         self.assertIn("1 changed in QuickBooks after submission (flagged, not applied)", message)
-        self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "qbo_remote_changed": True}])
+        self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "qbo_remote_change": "changed",
+                                           "qbo_status": "remote_changed"}])
         self.assertIn("999.0", expense.message_ids[0].body)
         # Flagged once only.
         self.assertNotIn("changed in QuickBooks", self.sync())
@@ -98,7 +99,8 @@ class TestExpensePull(QboExpenseCommon):
         sheet.with_user(self.qbo_manager).action_reset_expense_sheets()
         self.assertEqual(expense.state, "reported")
         self.assertIn("1 updated", self.sync())
-        self.assertRecordValues(expense, [{"total_amount_currency": 999.0, "qbo_remote_changed": False}])
+        self.assertRecordValues(expense, [{"total_amount_currency": 999.0, "qbo_remote_change": False,
+                                           "qbo_status": "imported"}])
 
     def test_deleted_in_quickbooks_is_flagged(self):
         """A purchase deleted in QuickBooks flags its expenses; nothing is deleted in Odoo."""
@@ -107,23 +109,11 @@ class TestExpensePull(QboExpenseCommon):
         expenses = self.expenses_of(doc)
         self.client.delete("Purchase", self.client.read("Purchase", doc["Id"]))
         self.assertIn("2 deleted in QuickBooks (flagged)", self.sync())
-        self.assertEqual(expenses.mapped("qbo_remote_deleted"), [True, True])
+        self.assertEqual(expenses.mapped("qbo_status"), ["remote_deleted", "remote_deleted"])
         self.assertTrue(expenses.exists())
         self.assertIn("no longer exists", expenses[0].message_ids[0].body)
         expenses.with_user(self.qbo_manager).action_qbo_clear_flags()
-        self.assertEqual(expenses.mapped("qbo_remote_deleted"), [False, False])
-
-    def test_failed_purchase_is_read_again(self):
-        """A purchase that cannot be imported is reported and imported on a later run, once fixed."""
-        self.company.qbo_expense_employee_id = False
-        doc = self.qbo_purchase("Cash", [("Travel", 40.0, "Taxi", None)])
-        message = self.sync()
-        self.assertIn("1 failed", message)
-        self.assertIn("choose the employee of QuickBooks expenses in the settings", message)
-        self.assertFalse(self.expenses_of(doc))
-        self.company.qbo_expense_employee_id = self.bookkeeper
-        self.assertIn("1 expenses imported", self.sync())
-        self.assertEqual(self.expenses_of(doc).total_amount_currency, 40.0)
+        self.assertEqual(expenses.mapped("qbo_remote_change"), [False, False])
 
     def test_credit_card_refund_is_skipped(self):
         """A credit card refund is not an expense: it is counted as skipped."""

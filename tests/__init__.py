@@ -43,3 +43,4 @@ from . import test_move_amounts_ca
 from . import test_move_amount_mismatch
 from . import test_expense_pull_cursor
 from . import test_payment_import_once
+from . import test_move_status

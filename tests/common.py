@@ -188,12 +188,22 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
             for grant_id in grant_ids:
                 self.sandbox.grants[grant_id]["revoked"] = False
 
-    def shown(self, record, user, xpath):
+    def shown(self, record, user, xpath, debug=False):
         """The nodes of ``record``'s form matched by ``xpath`` that ``user`` sees on it: the form as the
-        server gives it to ``user`` (nodes of other groups removed), each node's and its parents'
-        ``invisible`` expression evaluated on the record's values, as the web client does."""
+        server gives it to ``user`` (nodes of other groups removed; ``debug``: in developer mode), each
+        node's and its parents' ``invisible`` expression evaluated on the record's values, as the web
+        client does."""
         record = record.with_user(user)
-        arch = etree.fromstring(record.get_views([(False, "form")])["views"]["form"]["arch"])
+        if debug:
+            # Developer mode belongs to the browser session: the form is asked for as the web client does.
+            user.password = user.login
+            self.env.flush_all()
+            self.authenticate(user.login, user.login)
+            views = self.make_jsonrpc_request("/web/dataset/call_kw/get_views?debug=1", {
+                "model": record._name, "method": "get_views", "args": [[[False, "form"]]], "kwargs": {}})
+        else:
+            views = record.get_views([(False, "form")])
+        arch = etree.fromstring(views["views"]["form"]["arch"])
 
         def value(name):
             field_value = record[name]

@@ -44,3 +44,5 @@ from . import test_move_amount_mismatch
 from . import test_expense_pull_cursor
 from . import test_payment_import_once
 from . import test_move_status
+from . import test_payment_status
+from . import test_expense_status

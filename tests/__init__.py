@@ -45,3 +45,6 @@ from . import test_expense_pull_cursor
 from . import test_payment_import_once
 from . import test_setup
 from . import test_tours
+from . import test_move_status
+from . import test_payment_status
+from . import test_expense_status

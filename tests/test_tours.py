@@ -1,8 +1,37 @@
+import threading
+from contextlib import contextmanager
+from unittest.mock import patch
+
+from odoo.addons.bus.models.bus import dispatch
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
 from odoo.tests import tagged
 
 from ..qbo_sandbox import entities
+from .common_expense import QboExpenseExportCommon
 from .common_mapping import QboMappingCommon
 from .common_move import QboMoveExportCommon
+
+
+@contextmanager
+def live_bus():
+    """Let the browser's bus work during a tour, as Odoo's own bus tests do: websockets are off in test
+    mode, and the test cursor drops the post-commit NOTIFY that wakes them up; a thread does its job."""
+    stop = threading.Event()
+
+    def wake_websockets():
+        while not stop.wait(0.5):
+            for websockets in list(dispatch._channels_to_ws.values()):
+                for websocket in list(websockets):
+                    websocket.trigger_notification_dispatching()
+
+    with patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True):
+        thread = threading.Thread(target=wake_websockets, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 @tagged("post_install", "-at_install")
@@ -52,6 +81,7 @@ class TestTours(QboMoveExportCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.qbo_manager.password = "qbo_manager"
+        cls.admin_user.password = "qbo_admin"
         cls.map_tax(cls.company.account_sale_tax_id, "California")
         cls.env["product.product"].create({"name": "Tour Service", "type": "service", "list_price": 80.0,
                                            "taxes_id": [(6, 0, cls.company.account_sale_tax_id.ids)]})
@@ -70,3 +100,37 @@ class TestTours(QboMoveExportCommon):
             self.assertEqual(move.qbo_state, "exported")
             self.assert_amounts(move)
         self.assertEqual(created.amount_total, 92.0)  # 80.00 + 15 % tax
+
+    def test_bulk_export(self):
+        """51 invoices: asked first with their count, queued, sent in the background; the open list's
+        badges change without a reload; each invoice once in QuickBooks, to the cent."""
+        self.company.qbo_export_sync_limit = 2
+        partner = self.make_partner("Tour Bulk Customer")
+        moves = self.env["account.move"]
+        for index in range(51):
+            moves |= self.make_move(partner=partner, lines=[{"price_unit": 10 + index / 100}])
+        with live_bus():
+            self.start_tour("/odoo", "quickbooks_bulk_export", login="qbo_admin", timeout=300)
+        self.assertEqual(set(moves.mapped("qbo_state")), {"exported"})
+        self.assertEqual(len(self.qbo_docs("Invoice", CustomerRef=self.qbo_doc(moves[0])["CustomerRef"])), 51)
+        for move in moves:
+            self.assert_amounts(move)
+
+
+@tagged("post_install", "-at_install")
+class TestExpenseReportTour(QboExpenseExportCommon):
+    """An approved expense report exported from its form, in a real browser."""
+
+    def test_expense_report_export(self):
+        """Exported from the report's form: the company-paid expense is a QuickBooks purchase of the same
+        amount, the report says Exported and opens in QuickBooks."""
+        self.qbo_manager.password = "qbo_manager"
+        expense = self.make_expense(123.45, name="Tour taxi")
+        sheet = self.report(expense)
+        sheet.name = "Tour trip"
+        sheet.with_user(self.qbo_manager).action_approve_expense_sheets()
+        self.start_tour(f"/odoo/action-hr_expense.action_hr_expense_sheet_all/{sheet.id}",
+                        "quickbooks_expense_report", login="qbo_manager", timeout=180)
+        self.assertEqual(expense.qbo_state, "exported")
+        purchase = self.qbo_sandbox_company.get("Purchase", expense.qbo_id)
+        self.assertEqual(str(purchase["TotalAmt"]), "123.45")

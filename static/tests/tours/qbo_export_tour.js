@@ -90,7 +90,7 @@ registry.category("web_tour.tours").add("quickbooks_export_form_and_list", {
         },
         {
             content: "Still on the list, the row's status updated",
-            trigger: ".o_list_view .o_data_row:contains('Tour List Customer') td[name='qbo_state']:contains('Exported')",
+            trigger: ".o_list_view .o_data_row:contains('Tour List Customer') td[name='qbo_status']:contains('Exported')",
         },
         ...stepUtils.toggleHomeMenu(),
     ],

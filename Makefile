@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make run` (the offline demo) and `make test` (all tests).
-.PHONY: run test sandbox bench mutants setup
+.PHONY: run test sandbox bench mutants screenshots setup
 SHELL := /bin/bash
 
 run:
@@ -13,6 +13,9 @@ sandbox:
 
 bench:
 	@scripts/bench.sh
+
+screenshots:
+	@scripts/screenshots.sh
 
 mutants:
 	@bash -c 'source scripts/common.sh && ensure_all && ODOO_SRC="$$ODOO_SRC" "$$PY" scripts/mutants.py $(MUTANTS)'

@@ -11,7 +11,7 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
 """,
     "author": "quickbooks_connector contributors",
     "license": "LGPL-3",
-    "depends": ["account", "hr_expense"],
+    "depends": ["account", "bus", "hr_expense"],
     "external_dependencies": {
         "python": ["requests", "intuit-oauth"],
     },
@@ -26,7 +26,9 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/res_company_views.xml",
         "views/res_config_settings_views.xml",
         "views/qbo_mapping_views.xml",
+        "views/qbo_setup_views.xml",
         "views/qbo_automatch_wizard_views.xml",
+        "views/qbo_bulk_confirm_views.xml",
         "views/qbo_menus.xml",
         "views/qbo_sync_log_views.xml",
         "views/qbo_preview_wizard_views.xml",
@@ -37,6 +39,14 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/qbo_event_rule_views.xml",
         "data/ir_actions_server_data.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "quickbooks_connector/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "quickbooks_connector/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/qbo_demo.xml",
     ],

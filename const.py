@@ -99,3 +99,9 @@ PROJECT_ENTITY = "Project"
 # Largest webhook body accepted: a notification names changed records only (ids, operations and
 # times, about 150 bytes an event), so even hundreds of events stay far below this.
 WEBHOOK_MAX_BYTES = 1024 * 1024
+
+# Bulk actions on more documents than this ask for a confirmation with the count first (as Odoo's
+# own Print & Send does).
+BULK_CONFIRM_THRESHOLD = 50
+# Bus notification telling open lists and forms that QuickBooks states of a model's records changed.
+REFRESH_NOTIFICATION = "quickbooks_connector/refresh"

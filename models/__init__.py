@@ -9,6 +9,7 @@ from . import qbo_sync_log
 from . import qbo_fault
 from . import qbo_mapping
 from . import qbo_mapping_line
+from . import qbo_setup
 from . import qbo_tax_map
 from . import qbo_master_data_sync
 from . import res_partner

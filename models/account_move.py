@@ -7,7 +7,7 @@ QBO_MOVE_STATES = [
     ("not_exported", "Not exported"),
     ("to_send", "To export"),
     ("exported", "Exported"),
-    ("changed", "Changed since export"),
+    ("changed", "Changed in Odoo since export"),
     ("error", "Error"),
     ("voided", "Voided"),
 ]
@@ -30,15 +30,6 @@ class AccountMove(models.Model):
     qbo_amount_tax = fields.Monetary(string="QuickBooks Tax", copy=False, readonly=True)
     qbo_export_requested_by = fields.Many2one("res.users", string="QuickBooks Export Requested by", copy=False,
                                               readonly=True)
-    qbo_url = fields.Char(string="Open in QuickBooks", compute="_compute_qbo_url")
-
-    # === COMPUTE METHODS === #
-
-    @api.depends("qbo_id", "move_type", "company_id")
-    def _compute_qbo_url(self):
-        for move in self:
-            move.qbo_url = move.company_id.sudo()._qbo_document_url(
-                ENTITY_BY_MOVE_TYPE.get(move.move_type), move.qbo_id)
 
     # === CRUD / OVERRIDES === #
 
@@ -70,7 +61,8 @@ class AccountMove(models.Model):
         if to_void:
             done = self.env["qbo.move.export"].sudo()._qbo_void_moves(to_void.sudo())
             for move, values in done.items():
-                move._qbo_write(values)
+                # Voided on both sides: a change QuickBooks made before no longer matters.
+                move._qbo_write({**values, "qbo_remote_change": False, "qbo_remote_difference": False})
         return result
 
     def _post(self, soft=True):
@@ -153,13 +145,22 @@ class AccountMove(models.Model):
             "target": "new",
         }
 
-    def action_qbo_open(self):
-        """Open the document in QuickBooks."""
-        self.ensure_one()
-        self._qbo_check_access("user")
-        return self._qbo_open_url(self.qbo_url)
+    def action_qbo_clear_flags(self):
+        """Mark the change QuickBooks made to these documents as reviewed: Odoo keeps its version.
+
+        :raise AccessError: if the user is not a QuickBooks manager who may change these documents
+        """
+        self._qbo_check_access("manager", "write")
+        flagged = self.filtered("qbo_remote_change")
+        flagged.sudo()._qbo_clear_remote_change()
+        for move in flagged:
+            move._message_log(body=_("QuickBooks change reviewed: Odoo keeps its version."))
 
     # === TOOLING === #
+
+    def _qbo_document_entity(self):
+        self.ensure_one()
+        return ENTITY_BY_MOVE_TYPE.get(self.move_type)
 
     def _qbo_is_exportable_document(self):
         """Whether this move is a document exported on its own: the entries of expense reports go to

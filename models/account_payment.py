@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 # Payments QuickBooks knows: a customer paying (Payment), the company paying a vendor (BillPayment).
@@ -9,16 +9,13 @@ QBO_PAYMENT_STATES = [
     ("synced", "In QuickBooks"),
     ("error", "Error"),
 ]
-QBO_REMOTE_CHANGES = [
-    ("changed", "Changed in QuickBooks"),
-    ("voided", "Voided in QuickBooks"),
-    ("deleted", "Deleted in QuickBooks"),
-]
 
 
 class AccountPayment(models.Model):
     _name = "account.payment"
     _inherit = ["account.payment", "qbo.sync.mixin"]
+
+    _qbo_status_by_state = {"not_synced": "not_exported", "to_send": "to_export", "synced": "exported"}
 
     qbo_entity = fields.Selection([("Payment", "Payment"), ("BillPayment", "Bill Payment")],
                                   string="QuickBooks Entity", copy=False, readonly=True)
@@ -33,9 +30,6 @@ class AccountPayment(models.Model):
         string="QuickBooks Version Booked", copy=False, readonly=True,
         help="Amount, date, currency and documents paid of the QuickBooks version booked in Odoo.",
     )
-    qbo_remote_change = fields.Selection(QBO_REMOTE_CHANGES, string="QuickBooks Change", copy=False, readonly=True,
-                                         index=True)
-    qbo_remote_difference = fields.Text(string="Difference in QuickBooks", copy=False, readonly=True)
     qbo_remote_snapshot = fields.Json(string="QuickBooks Version Pending", copy=False, readonly=True)
     qbo_remote_sync_token = fields.Char(string="QuickBooks SyncToken Pending", copy=False, readonly=True)
 
@@ -43,6 +37,15 @@ class AccountPayment(models.Model):
         ("qbo_payment_unique", "unique(company_id, qbo_entity, qbo_id)",
          "This QuickBooks payment is already recorded in Odoo."),
     ]
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("qbo_origin")
+    def _compute_qbo_status(self):
+        # EXTENDS quickbooks_connector: a payment imported from QuickBooks was never exported.
+        super()._compute_qbo_status()
+        for payment in self.filtered(lambda payment: payment.qbo_status == "exported" and payment.qbo_origin == "qbo"):
+            payment.qbo_status = "imported"
 
     # === CRUD / OVERRIDES === #
 
@@ -134,6 +137,10 @@ class AccountPayment(models.Model):
         return self._qbo_notification(report.message(), report.notification_type())
 
     # === TOOLING === #
+
+    def _qbo_document_entity(self):
+        self.ensure_one()
+        return self.qbo_entity
 
     def _qbo_entity(self):
         """Return the QuickBooks entity of this payment (``Payment``, ``BillPayment``), or None."""

@@ -6,7 +6,7 @@ QBO_EXPENSE_STATES = [
     ("imported", "Imported"),
     ("to_send", "To export"),
     ("exported", "Exported"),
-    ("changed", "Changed since export"),
+    ("changed", "Changed in Odoo since export"),
     ("error", "Error"),
     ("removed", "Removed from QuickBooks"),
 ]
@@ -42,14 +42,6 @@ class HrExpense(models.Model):
     qbo_exported_at = fields.Datetime(string="Exported to QuickBooks on", readonly=True, copy=False)
     qbo_amount_total = fields.Monetary(string="QuickBooks Total", currency_field="currency_id", readonly=True,
                                        copy=False)
-    qbo_remote_changed = fields.Boolean(
-        string="Changed in QuickBooks", readonly=True, copy=False,
-        help="QuickBooks changed this expense after it was submitted or exported; the change was not applied.",
-    )
-    qbo_remote_deleted = fields.Boolean(
-        string="Deleted in QuickBooks", readonly=True, copy=False,
-        help="The QuickBooks transaction (or its line) of this expense was deleted in QuickBooks.",
-    )
 
     _sql_constraints = [
         ("qbo_line_unique", "unique(company_id, qbo_entity, qbo_id, qbo_line_id)",
@@ -101,6 +93,18 @@ class HrExpense(models.Model):
         return self._qbo_notification(report.message(skipped=len(imported)), report.notification_type())
 
     def action_qbo_clear_flags(self):
-        """Mark the changes and deletions made in QuickBooks as reviewed."""
+        """Mark the changes and deletions made in QuickBooks as reviewed: Odoo keeps its version.
+
+        :raise AccessError: if the user is not a QuickBooks manager who may change these expenses
+        """
         self._qbo_check_access("manager", "write")
-        self.sudo()._qbo_write({"qbo_remote_changed": False, "qbo_remote_deleted": False})
+        flagged = self.filtered("qbo_remote_change")
+        flagged.sudo()._qbo_clear_remote_change()
+        for expense in flagged:
+            expense._message_log(body=_("QuickBooks change reviewed: Odoo keeps its version."))
+
+    # === TOOLING === #
+
+    def _qbo_document_entity(self):
+        self.ensure_one()
+        return self.qbo_entity

@@ -39,8 +39,8 @@ CONNECTION_STATES = [
 ]
 # Where the OAuth callback sends the administrator back, by origin of the Connect click.
 RETURN_URLS = {
-    "company": "/odoo/res.company/{company_id}",
     "settings": "/odoo/action-account.action_account_config",
+    "setup": "/odoo/quickbooks-setup?cids={company_id}",
 }
 # What the connection knows of the QuickBooks company, read at connection and refreshed later.
 SETTINGS_FIELDS = ("qbo_company_name", "country", "home_currency", "uses_sales_tax", "multicurrency",
@@ -405,7 +405,7 @@ class QboConnection(models.Model):
         nonce = secrets.token_urlsafe(18)
         payload = {
             "c": self.company_id.id, "u": self.env.uid, "e": int(time.time()) + OAUTH_STATE_LIFETIME, "n": nonce,
-            "o": origin if origin in RETURN_URLS else "company",
+            "o": origin if origin in RETURN_URLS else "setup",
         }
         encoded = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
         self._qbo_commit({"oauth_nonce": nonce})

@@ -183,6 +183,10 @@ class QboEventProcessor(models.AbstractModel):
             return {**base, "action_taken": _("No change (the version Odoo sent)")}
         difference = self._qbo_invoice_difference(move, doc)
         if not difference:
+            if move.qbo_remote_change == "changed":
+                move._qbo_clear_remote_change()
+                move._message_log(body=_("The change made in QuickBooks was undone there: the invoice is the same "
+                                         "on both sides again."))
             return {**base, "action_taken": _("No difference with Odoo")}
         action = self.env["qbo.event.rule"]._qbo_action(company, "invoice_updated")
         if action == "ignore":
@@ -190,7 +194,7 @@ class QboEventProcessor(models.AbstractModel):
         detail = "\n".join(difference)
         if self._qbo_already_flagged(company, "Invoice", qbo_id, detail):
             return {**base, "action_taken": _("Already flagged")}
-        self._qbo_review(move, _("Changed in QuickBooks"), difference)
+        self._qbo_review(move, _("Changed in QuickBooks"), difference, "changed")
         return {**base, "action_taken": _("Flagged for review"), "detail": detail}
 
     @api.model
@@ -209,7 +213,7 @@ class QboEventProcessor(models.AbstractModel):
         if self._qbo_already_flagged(company, "Invoice", move.qbo_id, summary):
             return {"action_taken": _("Already flagged")}
         reason = [_("The invoice has payments in Odoo: it was not cancelled.")] if action == "cancel" else []
-        self._qbo_review(move, summary, reason + [_("Nothing was changed in Odoo.")])
+        self._qbo_review(move, summary, reason + [_("Nothing was changed in Odoo.")], "voided" if doc else "deleted")
         return {"action_taken": _("Flagged for review"), "detail": summary}
 
     @api.model
@@ -249,8 +253,10 @@ class QboEventProcessor(models.AbstractModel):
         return difference
 
     @api.model
-    def _qbo_review(self, move, summary, lines):
-        """Tell on the invoice what QuickBooks changed and ask someone to review it."""
+    def _qbo_review(self, move, summary, lines, change):
+        """Flag the invoice as ``change``d in QuickBooks (its badge and form say so until someone reviews it or
+        exports Odoo's version), tell what QuickBooks changed in its chatter and ask someone to review it."""
+        move._qbo_write({"qbo_remote_change": change, "qbo_remote_difference": "\n".join(lines)})
         body = Markup("<strong>%s</strong><ul>%s</ul>") % (
             summary, Markup("").join(Markup("<li>%s</li>") % line for line in lines))
         move._message_log(body=body)

@@ -62,7 +62,7 @@ class QboExpenseExport(models.AbstractModel):
     @api.model
     def _qbo_prepare(self, run, expenses):
         up_to_date = expenses.filtered(lambda expense: expense.qbo_state == "exported" and expense.qbo_id
-                                       and not expense.qbo_remote_changed and not expense.qbo_remote_deleted)
+                                       and not expense.qbo_remote_change)
         run.report.unchanged += len(up_to_date)
         expenses -= up_to_date
         # Paid by someone else since its export: the old transaction goes, a new one comes.
@@ -89,20 +89,12 @@ class QboExpenseExport(models.AbstractModel):
             "qbo_doc_number": doc.get("DocNumber") or False,
             "qbo_exported_at": fields.Datetime.now(),
             "qbo_amount_total": float(qbo_total),
-            "qbo_remote_changed": False,
-            "qbo_remote_deleted": False,
+            "qbo_remote_change": False,
+            "qbo_remote_difference": False,
         }
         if entity == "Purchase":
             values["qbo_payment_type"] = doc.get("PaymentType")
         return values
-
-    @api.model
-    def _qbo_success_note(self, run, expense, operation, entity, doc, message):
-        # Expenses have no QuickBooks web page of their own to link to: the number says which one.
-        label = _("Exported to QuickBooks") if operation == "create" else _("Updated in QuickBooks")
-        body = _("%(label)s: %(entity)s %(number)s", label=label, entity=entity,
-                 number=doc.get("DocNumber") or doc["Id"])
-        return f"{body} {message}" if message else body
 
     # === WHAT THE EXPENSES REFER TO === #
 
@@ -306,7 +298,7 @@ class QboExpenseExport(models.AbstractModel):
                                                                                    entity=entity))) from None
         expense._qbo_write({
             "qbo_state": "removed", "qbo_id": False, "qbo_line_id": False, "qbo_sync_token": False,
-            "qbo_error": False, "qbo_remote_changed": False, "qbo_remote_deleted": False,
+            "qbo_error": False, "qbo_remote_change": False, "qbo_remote_difference": False,
             "qbo_export_generation": expense.qbo_export_generation + 1,
         })
         run.logs.append(self._qbo_log_values(run, expense, "delete", entity, "success", False, requestid,

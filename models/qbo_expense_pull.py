@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..const import CATEGORY_ENTITY, PROJECT_ENTITY
-from ..qbo_master_data import SyncSummary
+from ..qbo_master_data import KINDS, SyncSummary
 from ..qbo_payload.account_move import PayloadError
 from ..qbo_payload.hr_expense import purchase_header, purchase_lines
 from ..qbo_payload.money import cents
@@ -20,6 +20,12 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
+def employee_setting_place(env):
+    """Where the user chooses the employee of QuickBooks expenses."""
+    return env._("Accounting > Configuration > Settings > QuickBooks Online > Expenses, or the QuickBooks tab of "
+                 "the company")
+
+
 class ExpensePullReport(SyncReport):
     """What a pull of QuickBooks expenses did."""
 
@@ -29,6 +35,7 @@ class ExpensePullReport(SyncReport):
         self.flagged_changed = 0
         self.flagged_deleted = 0
         self.skipped = 0
+        self.no_employee = []  # labels of the purchases waiting for an employee to be filed under
 
     def message(self):
         parts = [self.env._("%s expenses imported", self.imported)]
@@ -41,12 +48,18 @@ class ExpensePullReport(SyncReport):
             parts.append(self.env._("%s deleted in QuickBooks (flagged)", self.flagged_deleted))
         if self.skipped:
             parts.append(self.env._("%s credit card refunds skipped", self.skipped))
+        if self.no_employee:
+            shown = ", ".join(self.no_employee[:5]) + (", …" if len(self.no_employee) > 5 else "")
+            parts.append(self.env._(
+                "%(count)s not imported yet, no employee to file them under (%(purchases)s): choose the "
+                "\"Employee of QuickBooks Expenses\" (%(where)s), then Sync Expense again",
+                count=len(self.no_employee), purchases=shown, where=employee_setting_place(self.env)))
         if self.remaining:
             parts.append(self.env._("more are being imported in the background"))
         return ", ".join(parts + self.common_parts())
 
     def notification_type(self):
-        if self.errors or self.busy:
+        if self.errors or self.busy or self.no_employee:
             return "warning"
         return "warning" if self.flagged_changed or self.flagged_deleted else "success"
 
@@ -102,8 +115,9 @@ class QboExpensePull(models.AbstractModel):
         """The purchases whose change was flagged while their expenses were submitted: back in an
         editable state, the change applies now."""
         recheck = self.env["hr.expense"].search([
-            ("company_id", "=", run.company.id), ("qbo_entity", "=", "Purchase"), ("qbo_remote_changed", "=", True),
-            ("qbo_expense_type", "=", "quickbooks"), ("state", "in", EDITABLE_STATES),
+            ("company_id", "=", run.company.id), ("qbo_entity", "=", "Purchase"),
+            ("qbo_expense_type", "=", "quickbooks"), ("qbo_remote_change", "=", "changed"),
+            ("state", "in", EDITABLE_STATES),
         ])
         return list(set(recheck.mapped("qbo_id")))
 
@@ -120,7 +134,7 @@ class QboExpensePull(models.AbstractModel):
         """Flag the expenses whose QuickBooks transaction was deleted there."""
         expenses = self.env["hr.expense"].search([
             ("company_id", "=", run.company.id), ("qbo_entity", "=", entity), ("qbo_id", "in", qbo_ids),
-            ("qbo_remote_deleted", "=", False),
+            ("qbo_remote_change", "!=", "deleted"),
         ])
         for expense in expenses:
             self._qbo_flag(run, expense, _("%(entity)s %(id)s no longer exists in QuickBooks.",
@@ -131,7 +145,8 @@ class QboExpensePull(models.AbstractModel):
     @api.model
     def _qbo_pull_context(self, run, docs):
         """Resolve, for all ``docs`` at once, the Odoo records their payees, categories, projects and
-        taxes are; what cannot be resolved is left out (the purchases using it then fail)."""
+        taxes are (vendors not linked yet are matched or imported); what cannot be resolved is left out
+        (the purchases using it then fail)."""
         company = run.company
         mapping = self.env["qbo.mapping"]
         payees = {}
@@ -140,7 +155,7 @@ class QboExpensePull(models.AbstractModel):
             if payee:
                 payees.setdefault(payee["type"], set()).add(payee["value"])
         employees = mapping._records_for(company, "Employee", payees.get("Employee", ()))
-        vendors = mapping._records_for(company, "Vendor", payees.get("Vendor", ()))
+        vendors = self._qbo_linked_or_imported(company, run.client, "vendor", payees.get("Vendor", ()), run.report)
         details = [(line.get("AccountBasedExpenseLineDetail") or line.get("ItemBasedExpenseLineDetail") or {}, line)
                    for doc in docs for line in doc.get("Line") or ()]
         account_ids = {detail["AccountRef"]["value"] for detail, _line in details if detail.get("AccountRef")}
@@ -188,13 +203,7 @@ class QboExpensePull(models.AbstractModel):
         todo = set(account_ids) - set(result)
         if not todo:
             return result
-        accounts = mapping._records_for(company, "Account", todo)
-        missing = todo - set(accounts)
-        if missing:
-            summary = SyncSummary()
-            docs = self._qbo_read_ids(client, "Account", missing, inactive=True)
-            accounts.update(self.env["qbo.master.data.sync"]._qbo_import(company, "account", docs, summary))
-            report.errors += [(_("Account %s", label), message) for label, message in summary.errors]
+        accounts = self._qbo_linked_or_imported(company, client, "account", todo, report)
         names = {str(doc["Id"]): doc.get("FullyQualifiedName") or doc.get("Name")
                  for doc in self._qbo_read_ids(client, "Account", set(accounts) & todo, inactive=True)}
         for account_id in todo & set(accounts):
@@ -206,6 +215,20 @@ class QboExpensePull(models.AbstractModel):
                 report.errors.append((_("Account %s", names.get(account_id) or account_id), str(error)))
                 continue
             result[account_id] = product
+        return result
+
+    @api.model
+    def _qbo_linked_or_imported(self, company, client, kind, qbo_ids, report):
+        """Return ``{qbo_id: record}``: the Odoo records linked to these QuickBooks records of ``kind``
+        (``vendor``, ``account``), the others matched or created by the master-data import."""
+        entity = KINDS[kind].entity
+        result = self.env["qbo.mapping"]._records_for(company, entity, qbo_ids)
+        missing = set(qbo_ids) - set(result)
+        if missing:
+            summary = SyncSummary()
+            docs = self._qbo_read_ids(client, entity, missing, inactive=True)
+            result.update(self.env["qbo.master.data.sync"]._qbo_import(company, kind, docs, summary))
+            report.errors += [(f"{entity} {label}", message) for label, message in summary.errors]
         return result
 
     @api.model
@@ -295,11 +318,16 @@ class QboExpensePull(models.AbstractModel):
             return self._qbo_flag_changed(run, existing.filtered(
                 lambda expense: expense.qbo_sync_token != header["sync_token"]), header)
         pending = existing.filtered(lambda expense: expense.qbo_sync_token != header["sync_token"]
-                                    or expense.qbo_remote_changed)
+                                    or expense.qbo_remote_change == "changed")
         if existing and not pending:
             return False
+        employee = self._qbo_employee(company, header, context) or existing[:1].employee_id
+        if not employee:
+            self._qbo_pull_no_employee(run, doc, header)
+            return True
         lines = purchase_lines(doc, {code: percent for code, (_taxes, percent) in context["taxes"].items()})
-        values = {line["line_id"]: self._qbo_expense_values(company, header, line, context) for line in lines}
+        values = {line["line_id"]: self._qbo_expense_values(company, header, line, context, employee)
+                  for line in lines}
         by_line = {expense.qbo_line_id: expense for expense in existing}
         to_flag = self.env["hr.expense"]
         for line_id, line_values in values.items():
@@ -319,22 +347,55 @@ class QboExpensePull(models.AbstractModel):
             elif expense.qbo_sync_token != header["sync_token"]:
                 to_flag |= expense
         self._qbo_flag_changed(run, to_flag, header, values)
-        gone = self.env["hr.expense"].union(*by_line.values()).filtered(lambda expense: not expense.qbo_remote_deleted)
+        gone = self.env["hr.expense"].union(*by_line.values()).filtered(
+            lambda expense: expense.qbo_remote_change != "deleted")
         self._qbo_flag(run, gone, _("Its line was removed from the QuickBooks purchase."), deleted=True)
         return True
 
     @api.model
-    def _qbo_expense_values(self, company, header, line, context):
-        """Return the values of the Odoo expense of one purchase line.
-
-        :raise PayloadError: when the employee, category, currency or tax cannot be found in Odoo
-        """
+    def _qbo_employee(self, company, header, context):
+        """The employee a purchase is filed under: its payee when a linked QuickBooks employee, else the
+        company's "Employee of QuickBooks Expenses" (None when that is not set)."""
         payee = header["payee"] or {}
         employee = context["employees"].get(payee.get("value")) if payee.get("type") == "Employee" else None
-        employee = employee or company.qbo_expense_employee_id
-        if not employee:
-            raise PayloadError(_("the payee is not a linked QuickBooks employee: choose the employee of QuickBooks "
-                                 "expenses in the settings"))
+        return employee or company.qbo_expense_employee_id or None
+
+    @api.model
+    def _qbo_pull_no_employee(self, run, doc, header):
+        """A purchase no employee can be found for: told in the report and the sync log with what to do,
+        and read again by the next runs (it is in the retry list: the cursor moving on loses nothing)."""
+        payee = header["payee"] or {}
+        label = _("Purchase %(number)s (%(payee)s, %(amount).2f %(currency)s)",
+                  number=header["doc_number"] or header["qbo_id"], payee=payee.get("name") or _("no payee"),
+                  amount=float(doc.get("TotalAmt") or 0), currency=header["currency"] or run.company.currency_id.name)
+        if payee.get("type") == "Vendor":
+            why = _("its payee %s is a vendor, not an employee", payee.get("name") or payee["value"])
+        elif payee.get("type") == "Employee":
+            why = _("its payee %s is a QuickBooks employee linked to no Odoo employee (link it on the Employees "
+                    "page of the QuickBooks mapping)", payee.get("name") or payee["value"])
+        else:
+            why = _("it has no payee")
+        message = _("Not imported yet: no Odoo employee to file it under (%(why)s). Choose the \"Employee of "
+                    "QuickBooks Expenses\" (%(where)s), then Sync Expense again: it is imported then.",
+                    why=why, where=employee_setting_place(self.env))
+        run.report.no_employee.append(label)
+        if str(doc["Id"]) not in run.retry_ids:
+            run.retry_ids.append(str(doc["Id"]))
+        run.logs.append(self._qbo_pull_log_values(run, None, "create", "error", message, doc["Id"], label))
+
+    @api.model
+    def _qbo_expense_values(self, company, header, line, context, employee):
+        """Return the values of the Odoo expense of one purchase line, filed under ``employee``.
+
+        :raise PayloadError: when the vendor, category, currency or tax cannot be found in Odoo
+        """
+        payee = header["payee"] or {}
+        vendor = self.env["res.partner"]
+        if payee.get("type") == "Vendor":
+            vendor = context["vendors"].get(payee["value"])
+            if not vendor:
+                raise PayloadError(_("the QuickBooks vendor %s could not be matched or imported in Odoo",
+                                     payee.get("name") or payee["value"]))
         if line["item_qbo_id"]:
             product = context["items"].get(line["item_qbo_id"])
         else:
@@ -368,10 +429,9 @@ class QboExpensePull(models.AbstractModel):
             "qbo_doc_number": header["doc_number"] or False,
             "qbo_payment_type": header["payment_type"],
             "qbo_amount_total": float(line["total"]),
-            "qbo_remote_changed": False,
-            "qbo_remote_deleted": False,
-            "vendor_id": context["vendors"][payee["value"]].id if payee.get("value") in context["vendors"]
-            and payee.get("type") == "Vendor" else False,
+            "qbo_remote_change": False,
+            "qbo_remote_difference": False,
+            "vendor_id": vendor.id,
             "analytic_distribution": False,
         }
         if currency != company.currency_id:
@@ -392,7 +452,7 @@ class QboExpensePull(models.AbstractModel):
 
         :return: whether any was flagged
         """
-        expenses = expenses.filtered(lambda expense: not expense.qbo_remote_changed)
+        expenses = expenses.filtered(lambda expense: not expense.qbo_remote_change)
         for expense in expenses:
             new = (values or {}).get(expense.qbo_line_id)
             detail = ""
@@ -410,7 +470,8 @@ class QboExpensePull(models.AbstractModel):
         """Flag ``expenses`` as changed (or deleted) in QuickBooks: field, chatter note, log and a review activity."""
         if not expenses:
             return
-        expenses._qbo_write({"qbo_remote_deleted": True} if deleted else {"qbo_remote_changed": True})
+        expenses._qbo_write({"qbo_remote_change": "deleted" if deleted else "changed",
+                             "qbo_remote_difference": reason})
         if deleted:
             run.report.flagged_deleted += len(expenses)
         else:

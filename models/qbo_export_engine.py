@@ -11,7 +11,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import BATCH_SIZE, MAX_ATTEMPTS, RETRY_DELAYS, STALE_OBJECT
+from ..const import BATCH_SIZE, MAX_ATTEMPTS, REFRESH_NOTIFICATION, RETRY_DELAYS, STALE_OBJECT
 from ..qbo_client import QboApiError, QboClient
 from ..qbo_payload.account_move import PayloadError, amounts_differ, qbo_amounts, replay_is_stale, update_payload
 
@@ -194,13 +194,24 @@ class QboExportEngine(models.AbstractModel):
         records = model.search(domain, order="id", limit=limit)
         if records:
             self._qbo_export(records)
+            self._qbo_refresh_views(records)
         remaining = model.search_count(domain)
         if not remaining:
-            later = model.search([*self._qbo_queued_domain(due=False), ("qbo_next_attempt", ">", fields.Datetime.now())],
-                                 order="qbo_next_attempt", limit=1)
+            later = model.search(
+                [*self._qbo_queued_domain(due=False), ("qbo_next_attempt", ">", fields.Datetime.now())],
+                order="qbo_next_attempt", limit=1)
             if later:
                 self.env.ref(self._qbo_retry_cron)._trigger(at=later.qbo_next_attempt)
         return records, remaining
+
+    @api.model
+    def _qbo_refresh_views(self, records):
+        """Tell the QuickBooks users of these records' companies that their states changed: the lists
+        and forms they have open reload (``static/src/views/qbo_refresh.js``)."""
+        companies = records.company_id
+        users = self.env.ref("quickbooks_connector.group_qbo_user").sudo().users.filtered(
+            lambda user: user.company_ids & companies)
+        users._bus_send(REFRESH_NOTIFICATION, {"model": records._name, "ids": records.ids})
 
     @api.model
     def _qbo_queued_domain(self, due=True):

@@ -85,7 +85,8 @@ class QboMapping(models.Model):
                     record.company_id if "company_id" in record._fields else record.browse()
                 if companies and not companies & mapping.company_id.parent_ids:
                     raise ValidationError(_(
-                        "QuickBooks: %(record)s belongs to %(companies)s, not to %(company)s: it cannot be linked there.",
+                        "QuickBooks: %(record)s belongs to %(companies)s, not to %(company)s: it cannot be linked "
+                        "there.",
                         record=record.display_name, companies=", ".join(companies.mapped("name")),
                         company=mapping.company_id.name))
 

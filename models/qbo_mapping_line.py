@@ -65,6 +65,16 @@ class QboMappingLine(models.TransientModel):
     qbo_sync_token = fields.Char(readonly=True)
     qbo_active = fields.Boolean(string="Active in QuickBooks", readonly=True, default=True)
     qbo_is_project = fields.Boolean(string="Project", readonly=True)
+    offered = fields.Boolean(
+        compute="_compute_offered", store=True,
+        help="Still to link: not linked yet, or a QuickBooks tax code (several Odoo taxes may share one).")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("state", "kind", "res_id")
+    def _compute_offered(self):
+        for row in self:
+            row.offered = row.state != "linked" or (row.kind == "tax" and not row.res_id)
 
     # === SCREEN === #
 
@@ -288,7 +298,7 @@ class QboMappingLine(models.TransientModel):
         """
         if self:
             return self._qbo_context()
-        for leaf in self.env.context.get("active_domain") or []:
+        for leaf in reversed(self.env.context.get("active_domain") or []):
             if isinstance(leaf, (list, tuple)) and len(leaf) == 3 and tuple(leaf[:2]) == ("kind", "=") \
                     and leaf[2] in dict(KIND_SELECTION):
                 return self.env.company, leaf[2]
@@ -376,9 +386,12 @@ class QboMappingLine(models.TransientModel):
                 "sync_token": qbo_row.qbo_sync_token, "active": qbo_row.qbo_active, "detail": qbo_row.qbo_detail,
                 "rates": qbo_row.qbo_rates, "is_project": qbo_row.qbo_is_project}
         if kind == "tax":
-            self.env["qbo.tax.map"]._qbo_link(company, record, card, company.qbo_country in ("US", "USA"))
-            # several Odoo taxes may share a tax code: its row stays offered, as used
-            qbo_row.write({"state": "linked", "odoo_name": _("(used by %s)", record.name)})
+            tax_map = self.env["qbo.tax.map"]._qbo_link(company, record, card, company.qbo_country in ("US", "USA"))
+            # several Odoo taxes may share a tax code: its row stays offered, showing who uses it
+            users = self.env["qbo.tax.map"].search([
+                ("company_id", "=", company.id), ("qbo_tax_code_id", "=", tax_map.qbo_tax_code_id),
+                ("qbo_line_code", "=", tax_map.qbo_line_code)]).tax_id
+            qbo_row.write({"state": "linked", "odoo_name": _("(used by %s)", ", ".join(users.mapped("name")))})
         else:
             self.env["qbo.mapping"]._link(company, record, self._qbo_mapping_entity(kind), card["id"],
                                           card["sync_token"], card["name"])

@@ -129,7 +129,9 @@ class QboMoveExport(models.AbstractModel):
 
     @api.model
     def _qbo_prepare(self, run, moves):
-        up_to_date = moves.filtered(lambda move: move.qbo_state == "exported" and move.qbo_id)
+        # A change made in QuickBooks is overwritten by Odoo's version when the user exports it again.
+        up_to_date = moves.filtered(lambda move: move.qbo_state == "exported" and move.qbo_id
+                                    and move.qbo_remote_change != "changed")
         run.report.unchanged += len(up_to_date)
         return moves - up_to_date
 
@@ -147,7 +149,8 @@ class QboMoveExport(models.AbstractModel):
     def _qbo_success_values(self, run, move, entity, doc):
         qbo_total, qbo_tax = qbo_amounts(doc)
         return {"qbo_doc_number": doc.get("DocNumber") or False, "qbo_exported_at": fields.Datetime.now(),
-                "qbo_amount_total": float(qbo_total), "qbo_amount_tax": float(qbo_tax)}
+                "qbo_amount_total": float(qbo_total), "qbo_amount_tax": float(qbo_tax),
+                "qbo_remote_change": False, "qbo_remote_difference": False}
 
     @api.model
     def _qbo_export_after(self, run, moves):
@@ -529,7 +532,7 @@ class QboMoveExport(models.AbstractModel):
             message = _("QuickBooks export finished: %(done)s exported, %(failed)s failed.",
                         done=len(moves) - len(failed), failed=len(failed))
             user._bus_send("simple_notification", {
-                "title": _("QuickBooks Online"),
+                "title": _("QuickBooks"),
                 "message": message,
                 "type": "warning" if failed else "success",
                 "sticky": bool(failed),

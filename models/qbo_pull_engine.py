@@ -155,8 +155,9 @@ class QboPullEngine(models.AbstractModel):
 
     @api.model
     def _qbo_pull_run(self, run):
-        self._qbo_pull_ids(run, run.retry_ids[:RETRY_BATCH_SIZE] + self._qbo_pull_recheck_ids(run))
-        run.retry_ids = run.retry_ids[RETRY_BATCH_SIZE:]
+        # Taken off the list before they are read: those that fail again go back on it.
+        retry, run.retry_ids = run.retry_ids[:RETRY_BATCH_SIZE], run.retry_ids[RETRY_BATCH_SIZE:]
+        self._qbo_pull_ids(run, retry + self._qbo_pull_recheck_ids(run))
         stop = None
         for docs in self._qbo_pull_pages(run):
             stop = self._qbo_pull_docs(run, docs)

@@ -4,18 +4,45 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+# What QuickBooks did to a document Odoo holds, noted until someone reviews it (or exports Odoo's version).
+QBO_REMOTE_CHANGES = [
+    ("changed", "Changed in QuickBooks"),
+    ("voided", "Voided in QuickBooks"),
+    ("deleted", "Deleted in QuickBooks"),
+]
+# The one status every QuickBooks badge shows; each model maps its own ``qbo_state`` onto it.
+QBO_STATUSES = [
+    ("not_exported", "Not in QuickBooks"),
+    ("to_export", "To export"),
+    ("retry", "Will be retried"),
+    ("changed", "Changed in Odoo"),
+    ("exported", "Exported"),
+    ("imported", "From QuickBooks"),
+    ("remote_changed", "Changed in QuickBooks"),
+    ("remote_voided", "Voided in QuickBooks"),
+    ("remote_deleted", "Deleted in QuickBooks"),
+    ("error", "Error"),
+    ("voided", "Voided"),
+    ("removed", "Removed from QuickBooks"),
+]
+
 
 class QboSyncMixin(models.AbstractModel):
     """The QuickBooks bookkeeping of a record Odoo and QuickBooks both hold (moves, payments,
     expenses): its QuickBooks Id and version, what the export engine needs to retry it safely, and
     the writes of these fields.
 
-    Each model declares its own ``qbo_state`` (its states differ) and is adapted to the export
-    engine by a ``qbo.*.export`` model.
+    Each model declares its own ``qbo_state`` (its states differ), maps it onto the badge's status
+    (``_qbo_status_by_state``) and is adapted to the export engine by a ``qbo.*.export`` model. A
+    change QuickBooks made to the record (found by webhooks, change data capture or a pull) is noted
+    in ``qbo_remote_change`` until it is reviewed, applied or overwritten by an export.
     """
 
     _name = "qbo.sync.mixin"
     _description = "QuickBooks Synchronized Record"
+
+    # qbo_state -> qbo_status, for the states that are not the status of the same name.
+    _qbo_status_by_state = {"to_send": "to_export"}
 
     qbo_id = fields.Char(string="QuickBooks ID", copy=False, readonly=True, index=True)
     qbo_sync_token = fields.Char(string="QuickBooks SyncToken", copy=False, readonly=True)
@@ -32,8 +59,45 @@ class QboSyncMixin(models.AbstractModel):
     )
     qbo_retry_count = fields.Integer(string="QuickBooks Attempts", copy=False, readonly=True)
     qbo_next_attempt = fields.Datetime(string="QuickBooks Next Attempt", copy=False, readonly=True)
+    qbo_remote_change = fields.Selection(
+        QBO_REMOTE_CHANGES, string="QuickBooks Change", copy=False, readonly=True, index=True,
+        help="QuickBooks changed, voided or deleted this record after Odoo last synchronized it; nothing was "
+             "changed in Odoo.",
+    )
+    qbo_remote_difference = fields.Text(string="Difference in QuickBooks", copy=False, readonly=True)
+    qbo_status = fields.Selection(
+        QBO_STATUSES, string="QuickBooks Status", compute="_compute_qbo_status",
+        help="Where the record stands with QuickBooks: a change made there first, then a failure, then its "
+             "export.",
+    )
+    qbo_url = fields.Char(string="Open in QuickBooks", compute="_compute_qbo_url")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("qbo_state", "qbo_error", "qbo_remote_change")
+    def _compute_qbo_status(self):
+        for record in self:
+            if record.qbo_remote_change:
+                record.qbo_status = f"remote_{record.qbo_remote_change}"
+            elif record.qbo_state == "to_send" and record.qbo_error:
+                # A temporary failure: the export job tries again by itself.
+                record.qbo_status = "retry"
+            else:
+                record.qbo_status = record._qbo_status_by_state.get(record.qbo_state, record.qbo_state)
+
+    @api.depends("qbo_id", "company_id")
+    def _compute_qbo_url(self):
+        for record in self:
+            record.qbo_url = record.company_id.sudo()._qbo_document_url(record._qbo_document_entity(),
+                                                                        record.qbo_id)
 
     # === ACTION METHODS === #
+
+    def action_qbo_open(self):
+        """Open the record in QuickBooks (a new tab)."""
+        self.ensure_one()
+        self._qbo_check_access("user")
+        return self._qbo_open_url(self.qbo_url)
 
     def action_qbo_open_logs(self):
         """Open the QuickBooks exchanges of this record."""
@@ -86,6 +150,15 @@ class QboSyncMixin(models.AbstractModel):
             records.invalidate_recordset([*names, "write_uid", "write_date"])
             # What is computed from them (e.g. the "Open in QuickBooks" address) is computed again.
             records.modified(names)
+
+    def _qbo_document_entity(self):
+        """The QuickBooks entity of this record's copy (for its address in QuickBooks), or None."""
+        self.ensure_one()
+        return None
+
+    def _qbo_clear_remote_change(self):
+        """Forget the change QuickBooks made: reviewed in Odoo, or overwritten by Odoo's version."""
+        self._qbo_write({"qbo_remote_change": False, "qbo_remote_difference": False})
 
     @api.model
     def _qbo_notification(self, message, notification_type):

@@ -166,9 +166,9 @@ class ResCompany(models.Model):
 
     # --- Changes from QuickBooks ---
     qbo_webhook_enabled = fields.Boolean(
-        string="Receive QuickBooks Webhooks", default=True,
-        help="Record the changes QuickBooks notifies at once. Off: notifications are acknowledged and "
-             "ignored, and the scheduled change data capture alone keeps Odoo up to date.",
+        string="Receive QuickBooks Webhooks",
+        help="Record the changes QuickBooks notifies at once (needs the verifier token). Off: notifications "
+             "are acknowledged and ignored, and the scheduled change data capture alone keeps Odoo up to date.",
     )
     qbo_webhook_verifier = fields.Char(
         string="Webhook Verifier Token", groups="base.group_system", copy=False,
@@ -199,6 +199,13 @@ class ResCompany(models.Model):
         for company in self:
             if company.qbo_export_sync_limit < 1:
                 raise ValidationError(_("The QuickBooks background export limit must be at least 1."))
+
+    @api.constrains("qbo_webhook_enabled", "qbo_webhook_verifier")
+    def _check_qbo_webhook_verifier(self):
+        for company in self.sudo():
+            if company.qbo_webhook_enabled and not company.qbo_webhook_verifier:
+                raise ValidationError(_("QuickBooks: enter the webhook verifier token shown in the Intuit app "
+                                        "before switching webhooks on; without it every notification is refused."))
 
     # === COMPUTE METHODS === #
 
@@ -297,12 +304,21 @@ class ResCompany(models.Model):
         self._qbo_check_access("admin")
         auth_client = self._qbo_auth_client()
         connection = self._qbo_connection()
-        state = connection._qbo_make_oauth_state(self.env.context.get("qbo_oauth_origin", "company"))
+        state = connection._qbo_make_oauth_state(self.env.context.get("qbo_oauth_origin", "setup"))
         return {
             "type": "ir.actions.act_url",
             "url": auth_client.get_authorization_url(list(SCOPES), state_token=state),
             "target": "self",
         }
+
+    def action_qbo_open_setup(self):
+        """Open this company's QuickBooks setup checklist.
+
+        Note: self.ensure_one()
+        """
+        self.ensure_one()
+        self._qbo_check_access("manager")
+        return self.env["qbo.setup"].with_company(self).action_open()
 
     def action_qbo_disconnect(self):
         """Revoke the authorization at Intuit and forget the tokens (the realm id is kept).

@@ -64,3 +64,6 @@ class ResConfigSettings(models.TransientModel):
 
     def action_qbo_test_connection(self):
         return self.company_id.action_qbo_test_connection()
+
+    def action_qbo_open_setup(self):
+        return self.company_id.action_qbo_open_setup()

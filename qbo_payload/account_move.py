@@ -24,8 +24,9 @@ SALES_ENTITIES = ("Invoice", "CreditMemo")
 VOIDABLE_ENTITIES = ("Invoice",)
 # Entities QuickBooks can email to the customer (POST /{entity}/{id}/send).
 SENDABLE_ENTITIES = ("Invoice", "CreditMemo")
-# Path segment of the QuickBooks web app page of each entity.
-APP_PAGES = {"Invoice": "invoice", "CreditMemo": "creditmemo", "Bill": "bill", "VendorCredit": "vendorcredit"}
+# Path segment of the QuickBooks web app page of each entity (documents, payments, expenses).
+APP_PAGES = {"Invoice": "invoice", "CreditMemo": "creditmemo", "Bill": "bill", "VendorCredit": "vendorcredit",
+             "Payment": "recvpayment", "BillPayment": "billpayment", "Purchase": "expense"}
 
 DOC_NUMBER_MAX = 21
 CUSTOMER_MEMO_MAX = 1000

@@ -6,7 +6,7 @@ import signal
 import sys
 
 from . import webhooks
-from .demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, seed_demo
+from .demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_demo
 from .server import SandboxServer
 from .state import SandboxState
 
@@ -25,6 +25,10 @@ def parse_arguments(argv):
     )
     parser.add_argument("--demo", action="store_true", help="register the demo app and create the demo company")
     parser.add_argument(
+        "--odoo-port", type=int, metavar="PORT",
+        help="the demo app also accepts Odoo's callback on this port (default: 8069 only)",
+    )
+    parser.add_argument(
         "--state-file", metavar="PATH",
         help="load the state from PATH when it exists, save it there on exit (the file holds secrets)",
     )
@@ -39,13 +43,13 @@ def main(argv=None):
         state.load(arguments.state_file)
         print(f"Loaded the sandbox state from {arguments.state_file}")
     if arguments.demo:
-        company = seed_demo(state)
+        company = seed_demo(state, arguments.odoo_port)
     server = SandboxServer(arguments.host, arguments.port, state, log_requests=True)
     print(f"QuickBooks Online sandbox on {server.url}")
     print(f"  discovery URL (AuthClient environment): {server.discovery_url}")
     if arguments.demo:
         print(f"  demo app: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET}")
-        print(f"  redirect URIs: {', '.join(DEMO_REDIRECT_URIS)}")
+        print(f"  redirect URIs: {', '.join(state.apps[DEMO_CLIENT_ID]['redirect_uris'])}")
         print(f"  demo company: {company.name} (realm id {company.realm_id})")
     print("Press Ctrl-C to stop.", flush=True)
     # SIGTERM stops as cleanly as Ctrl-C.

@@ -223,9 +223,13 @@ def authorize(state, request):
     app, scopes, error = _check_authorization_request(state, params)
     if error:
         return _error_page(*error)
-    if request.method == "GET":
-        return _consent_page(state, app, scopes, params)
     echoed_state = {"state": params["state"]} if params.get("state") else {}
+    if request.method == "GET":
+        if app.get("auto_consent_realm") in state.companies:
+            return _redirect(params["redirect_uri"], {
+                "code": state.issue_code(app["client_id"], params["redirect_uri"], app["auto_consent_realm"], scopes),
+                **echoed_state, "realmId": app["auto_consent_realm"]})
+        return _consent_page(state, app, scopes, params)
     decision = params.get("decision")
     if decision == "cancel":
         return _redirect(params["redirect_uri"], {"error": "access_denied", **echoed_state})

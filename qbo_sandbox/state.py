@@ -72,7 +72,8 @@ class SandboxState:
     # ---- Apps and companies ----
 
     def register_app(self, client_id, client_secret, redirect_uris, rotation_interval=0, grace_period=0,
-                     webhook_url=None, webhook_verifier=None, webhook_format="legacy", webhook_content_type=None):
+                     webhook_url=None, webhook_verifier=None, webhook_format="legacy", webhook_content_type=None,
+                     auto_consent_realm=None):
         """Register (or re-configure) an app as Intuit's developer portal would.
 
         :param str client_id: the app's client id
@@ -84,6 +85,8 @@ class SandboxState:
         :param str webhook_verifier: the app's verifier token (signs the notifications)
         :param str webhook_format: ``legacy`` or ``cloudevents``
         :param str webhook_content_type: CloudEvents content type (``application/cloudevents+json`` by default)
+        :param str auto_consent_realm: consent is given at once for this company, without the consent page
+            (browser tests: the page is on another origin than the app under test)
         :return: the app (a dict, secret included)
         :raise ValueError: on an empty id, secret or URI list, or an unknown webhook format
         """
@@ -103,6 +106,7 @@ class SandboxState:
             "webhook_verifier": webhook_verifier,
             "webhook_format": webhook_format,
             "webhook_content_type": webhook_content_type,
+            "auto_consent_realm": str(auto_consent_realm) if auto_consent_realm else None,
         }
         with self.lock:
             self.apps[app["client_id"]] = app

@@ -46,6 +46,25 @@ class _ConsentFormParser(HTMLParser):
             self.fields[attributes["name"]] = attributes.get("value") or ""
 
 
+def press_consent(authorization_url, realm_id, approve=True):
+    """Open the sandbox's consent page at ``authorization_url`` and press Connect (or Cancel), as
+    the user would in a browser.
+
+    :param str authorization_url: as built by ``AuthClient.get_authorization_url``
+    :param str realm_id: the company to pick on the page
+    :param bool approve: Connect when True, Cancel otherwise
+    :return: the sandbox's answer to the form (a 302 ``requests.Response`` when all went well)
+    :raise AssertionError: if the consent page does not show
+    """
+    page = requests.get(authorization_url, timeout=HTTP_TIMEOUT)
+    if page.status_code != 200:
+        raise AssertionError(f"consent page refused ({page.status_code}): {page.text}")
+    form = _ConsentFormParser()
+    form.feed(page.text)
+    data = dict(form.fields, realm_id=realm_id, decision="connect" if approve else "cancel")
+    return requests.post(urljoin(page.url, form.action), data=data, allow_redirects=False, timeout=HTTP_TIMEOUT)
+
+
 class SandboxTestMixin:
     """Start a local QuickBooks Online sandbox for the test class and talk to it through HTTP."""
 
@@ -92,21 +111,9 @@ class SandboxTestMixin:
 
     @classmethod
     def sandbox_consent(cls, authorization_url, realm_id, approve=True):
-        """Open the consent page at ``authorization_url`` and press Connect (or Cancel).
-
-        :param str authorization_url: as built by ``AuthClient.get_authorization_url``
-        :param str realm_id: the company to pick on the page
-        :param bool approve: Connect when True, Cancel otherwise
-        :return: the sandbox's answer to the form (a 302 ``requests.Response`` when all went well)
-        :raise AssertionError: if the consent page does not show
-        """
-        page = requests.get(authorization_url, timeout=HTTP_TIMEOUT)
-        if page.status_code != 200:
-            raise AssertionError(f"consent page refused ({page.status_code}): {page.text}")
-        form = _ConsentFormParser()
-        form.feed(page.text)
-        data = dict(form.fields, realm_id=realm_id, decision="connect" if approve else "cancel")
-        return requests.post(urljoin(page.url, form.action), data=data, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        """Open the consent page at ``authorization_url`` and press Connect (or Cancel): see
+        :func:`press_consent`."""
+        return press_consent(authorization_url, realm_id, approve)
 
     @classmethod
     def authorize(cls, client, realm_id, scopes=None):

@@ -105,3 +105,8 @@ ensure_all() {
     ensure_postgres
     ensure_addons_link
 }
+
+# Whether something listens on 127.0.0.1:$1.
+port_in_use() {
+    "$PY" -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $1)) != 0)"
+}

@@ -43,6 +43,11 @@ from . import test_move_amounts_ca
 from . import test_move_amount_mismatch
 from . import test_expense_pull_cursor
 from . import test_payment_import_once
+from . import test_setup
+from . import test_tours
+from . import test_move_status
+from . import test_payment_status
+from . import test_expense_status
 from . import test_qbo_fault
 from . import test_qbo_sync_log
 from . import test_qbo_preview_wizard

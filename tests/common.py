@@ -1,12 +1,16 @@
+import ast
 import threading
 from contextlib import closing, contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
-from odoo import SUPERUSER_ID, api, fields
+from lxml import etree
+
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import db_connect
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -183,6 +187,42 @@ class QboTestCommon(SandboxTestMixin, AccountTestInvoicingCommon, HttpCase):
         with self.sandbox.lock:
             for grant_id in grant_ids:
                 self.sandbox.grants[grant_id]["revoked"] = False
+
+    def shown(self, record, user, xpath, debug=False):
+        """The nodes of ``record``'s form matched by ``xpath`` that ``user`` sees on it: the form as the
+        server gives it to ``user`` (nodes of other groups removed; ``debug``: in developer mode), each
+        node's and its parents' ``invisible`` expression evaluated on the record's values, as the web
+        client does."""
+        record = record.with_user(user)
+        if debug:
+            # Developer mode belongs to the browser session: the form is asked for as the web client does.
+            user.password = user.login
+            self.env.flush_all()
+            self.authenticate(user.login, user.login)
+            views = self.make_jsonrpc_request("/web/dataset/call_kw/get_views?debug=1", {
+                "model": record._name, "method": "get_views", "args": [[[False, "form"]]], "kwargs": {}})
+        else:
+            views = record.get_views([(False, "form")])
+        arch = etree.fromstring(views["views"]["form"]["arch"])
+
+        def value(name):
+            field_value = record[name]
+            if isinstance(field_value, models.BaseModel):
+                return field_value.id if record._fields[name].type == "many2one" else field_value.ids
+            return field_value
+
+        def visible(node):
+            for item in (node, *node.iterancestors()):
+                expression = (item.get("invisible") or "").strip()
+                if not expression:
+                    continue
+                names = {leaf.id for leaf in ast.walk(ast.parse(expression, mode="eval"))
+                         if isinstance(leaf, ast.Name)}
+                if safe_eval(expression, {name: value(name) for name in names if name in record._fields}):
+                    return False
+            return True
+
+        return [node for node in arch.xpath(xpath) if visible(node)]
 
     def advance_sandbox_clock(self, seconds):
         """Move the sandbox's clock forward for this test only."""

@@ -10,7 +10,10 @@ class QboMappingCommon(QboTestCommon):
         cls.qbo_user = cls._qbo_new_user("qbo_reader", "base.group_user,quickbooks_connector.group_qbo_user")
         # Importing contacts creates them with the manager's own rights.
         cls.qbo_manager.groups_id += cls.env.ref("base.group_partner_manager")
-        cls.client = cls.company._qbo_get_client()
+
+    @property
+    def client(self):
+        return self.company._qbo_get_client()
 
     def qbo_create(self, entity, payload):
         """Create a record in QuickBooks over HTTP, as another QuickBooks user would."""

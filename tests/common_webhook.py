@@ -15,7 +15,7 @@ class WebhookTestMixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.qbo_webhook_verifier = VERIFIER
+        cls.company.write({"qbo_webhook_verifier": VERIFIER, "qbo_webhook_enabled": True})
         cls.register_sandbox_app(redirect_uris=[cls.company.qbo_redirect_uri],
                                  webhook_url=cls.base_url() + WEBHOOK_PATH, webhook_verifier=VERIFIER,
                                  webhook_format=cls.webhook_format)

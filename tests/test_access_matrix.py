@@ -16,17 +16,22 @@ RULES = {
     ("account.move", "action_qbo_preview"): ("manager", "read"),
     ("account.move", "action_qbo_open"): ("user", "read"),
     ("account.move", "action_qbo_open_logs"): ("user", "read"),
+    ("account.move", "action_qbo_clear_flags"): ("manager", "write"),
     ("account.payment", "action_qbo_apply_remote_change"): ("manager", "write"),
     ("account.payment", "action_qbo_push"): ("manager", "write"),
     ("account.payment", "action_qbo_retry"): ("manager", "write"),
     ("account.payment", "action_qbo_open_logs"): ("user", "read"),
+    ("account.payment", "action_qbo_open"): ("user", "read"),
     ("hr.expense", "action_qbo_export"): ("manager", "write"),
     ("hr.expense", "action_qbo_clear_flags"): ("manager", "write"),
     ("hr.expense", "action_qbo_open_logs"): ("user", "read"),
+    ("hr.expense", "action_qbo_open"): ("user", "read"),
     ("hr.expense.sheet", "action_qbo_export"): ("manager", "write"),
+    ("hr.expense.sheet", "action_qbo_open"): ("user", "read"),
     ("qbo.automatch.wizard", "action_propose"): ("manager", "write"),
     ("qbo.automatch.wizard", "action_apply"): ("manager", "write"),
     ("qbo.mapping.confirm", "action_confirm"): ("manager", "write"),
+    ("qbo.bulk.confirm", "action_confirm"): ("manager", "write"),
     ("qbo.mapping.line", "action_open_screen"): ("manager", "read"),
     ("qbo.mapping.line", "action_automatch"): ("manager", "write"),
     ("qbo.mapping.line", "action_clear_all"): ("manager", "write"),
@@ -46,12 +51,20 @@ RULES = {
     ("res.company", "action_qbo_sync_payments"): ("manager", "read"),
     ("res.company", "action_qbo_sync_expenses"): ("manager", "read"),
     ("res.company", "action_qbo_catch_up"): ("manager", "read"),
+    ("res.company", "action_qbo_open_setup"): ("manager", "read"),
+    ("res.config.settings", "action_qbo_open_setup"): ("manager", "read"),
+    ("qbo.setup", "action_open"): ("manager", "read"),
+    ("qbo.setup", "action_connect"): ("admin", "write"),
+    ("qbo.setup", "action_disconnect"): ("admin", "write"),
+    ("qbo.setup", "action_test_connection"): ("manager", "read"),
+    ("qbo.setup", "action_map_taxes"): ("manager", "read"),
+    ("qbo.setup", "action_match_records"): ("manager", "read"),
     ("res.config.settings", "action_qbo_connect"): ("admin", "read"),
     ("res.config.settings", "action_qbo_disconnect"): ("admin", "read"),
     ("res.config.settings", "action_qbo_test_connection"): ("manager", "read"),
 }
 # Arguments of the model-level methods.
-ARGUMENTS = {"action_open_screen": {"qbo.mapping.line": "customer"}}
+ARGUMENTS = {"action_open_screen": {"qbo.mapping.line": ["customer"]}, "action_open": {"qbo.setup": []}}
 ROLE_GROUPS = {"user": "quickbooks_connector.group_qbo_user", "manager": "quickbooks_connector.group_qbo_manager",
                "admin": "base.group_system"}
 
@@ -132,6 +145,9 @@ class TestAccessMatrix(QboPaymentCommon):
             "qbo.sync.log": log, "qbo.webhook.event": event, "res.company": self.company,
             "qbo.mapping.line": manager_env["qbo.mapping.line"].search([], limit=1).sudo(),
             "qbo.mapping.confirm": confirmation.sudo(),
+            "qbo.bulk.confirm": manager_env["qbo.bulk.confirm"].create({
+                "res_model": "account.move", "res_ids": invoice.ids, "method": "action_qbo_export"}).sudo(),
+            "qbo.setup": manager_env["qbo.setup"].create({"company_id": self.company.id}).sudo(),
             "qbo.automatch.wizard": wizard,
             "res.config.settings": self.env["res.config.settings"].create({"company_id": self.company.id}),
         }
@@ -150,7 +166,7 @@ class TestAccessMatrix(QboPaymentCommon):
 
     def call(self, user, model, method, record):
         """Call the method over JSON-RPC as ``user``; return the error class name, or None."""
-        args = [ARGUMENTS[method][model]] if self.model_level(model, method) else [record.ids]
+        args = ARGUMENTS[method][model] if self.model_level(model, method) else [record.ids]
         try:
             self.make_jsonrpc_request("/web/dataset/call_kw", {
                 "model": model, "method": method, "args": args,

@@ -74,7 +74,10 @@ class TestConnectionFlow(QboTestCommon):
         self.env.invalidate_all()
 
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(urlsplit(response.url).path, f"/odoo/res.company/{self.company.id}")
+        # back on the setup checklist, in the Accounting app, which shows the connection
+        returned = urlsplit(response.url)
+        self.assertEqual((returned.path, returned.query),
+                         ("/odoo/quickbooks-setup", f"cids={self.company.id}"))
         self.assertRecordValues(self.company, [{
             "qbo_state": "connected",
             "qbo_realm_id": self.realm_id,

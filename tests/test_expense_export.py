@@ -82,7 +82,7 @@ class TestExpenseExport(QboExpenseExportCommon):
         self.assertIn("0 expenses imported", self.sync())
         purchases = self.env["hr.expense"].search([("qbo_entity", "=", "Purchase"), ("qbo_id", "=", doc["Id"])])
         self.assertEqual(purchases, expense)
-        self.assertFalse(expense.qbo_remote_changed)
+        self.assertFalse(expense.qbo_remote_change)
 
     def test_employee_paid_expense_with_tax_is_a_bill(self):
         """An employee-paid expense is a Bill to the employee as a vendor; tax included, to the cent."""
@@ -103,7 +103,7 @@ class TestExpenseExport(QboExpenseExportCommon):
         self.assertEqual(expense.qbo_state, "exported")
         # The exported bill is no purchase: the next pull leaves it alone.
         self.assertIn("0 expenses imported", self.sync())
-        self.assertFalse(expense.qbo_remote_deleted)
+        self.assertFalse(expense.qbo_remote_change)
 
     def test_expense_report_bill_is_not_exported_again(self):
         """The vendor bill Odoo makes for an employee-paid report is not exported a second time as an invoice bill."""

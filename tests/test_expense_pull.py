@@ -82,14 +82,15 @@ class TestExpensePull(QboExpenseCommon):
         doc = self.qbo_update_lines(doc, [{"Amount": 120.5, "Description": "Hotel, two nights"}])
         self.assertIn("1 updated", self.sync())
         self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "name": "Hotel, two nights",
-                                           "qbo_sync_token": doc["SyncToken"], "qbo_remote_changed": False}])
+                                           "qbo_sync_token": doc["SyncToken"], "qbo_remote_change": False}])
 
         sheet = self.report(expense)
         self.assertEqual(expense.state, "submitted")
         self.qbo_update_lines(doc, [{"Amount": 999.0}])
         message = self.sync()
         self.assertIn("1 changed in QuickBooks after submission (flagged, not applied)", message)
-        self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "qbo_remote_changed": True}])
+        self.assertRecordValues(expense, [{"total_amount_currency": 120.5, "qbo_remote_change": "changed",
+                                           "qbo_status": "remote_changed"}])
         self.assertIn("999.0", expense.message_ids[0].body)
         # Flagged once only.
         self.assertNotIn("changed in QuickBooks", self.sync())
@@ -98,7 +99,8 @@ class TestExpensePull(QboExpenseCommon):
         sheet.with_user(self.qbo_manager).action_reset_expense_sheets()
         self.assertEqual(expense.state, "reported")
         self.assertIn("1 updated", self.sync())
-        self.assertRecordValues(expense, [{"total_amount_currency": 999.0, "qbo_remote_changed": False}])
+        self.assertRecordValues(expense, [{"total_amount_currency": 999.0, "qbo_remote_change": False,
+                                           "qbo_status": "imported"}])
 
     def test_deleted_in_quickbooks_is_flagged(self):
         """A purchase deleted in QuickBooks flags its expenses; nothing is deleted in Odoo."""
@@ -107,23 +109,76 @@ class TestExpensePull(QboExpenseCommon):
         expenses = self.expenses_of(doc)
         self.client.delete("Purchase", self.client.read("Purchase", doc["Id"]))
         self.assertIn("2 deleted in QuickBooks (flagged)", self.sync())
-        self.assertEqual(expenses.mapped("qbo_remote_deleted"), [True, True])
+        self.assertEqual(expenses.mapped("qbo_status"), ["remote_deleted", "remote_deleted"])
         self.assertTrue(expenses.exists())
         self.assertIn("no longer exists", expenses[0].message_ids[0].body)
         expenses.with_user(self.qbo_manager).action_qbo_clear_flags()
-        self.assertEqual(expenses.mapped("qbo_remote_deleted"), [False, False])
+        self.assertEqual(expenses.mapped("qbo_remote_change"), [False, False])
 
-    def test_failed_purchase_is_read_again(self):
-        """A purchase that cannot be imported is reported and imported on a later run, once fixed."""
+    def test_vendor_payee_waits_for_the_employee_setting(self):
+        """The first Sync Expense with no "Employee of QuickBooks Expenses": what can be filed under an employee is
+        imported, the others are reported with what to do and kept (the cursor moves on, nothing is lost);
+        once the setting is chosen, the next sync imports them, each with its QuickBooks vendor."""
         self.company.qbo_expense_employee_id = False
-        doc = self.qbo_purchase("Cash", [("Travel", 40.0, "Taxi", None)])
-        message = self.sync()
-        self.assertIn("1 failed", message)
-        self.assertIn("choose the employee of QuickBooks expenses in the settings", message)
-        self.assertFalse(self.expenses_of(doc))
+        taxi = self.qbo_purchase("Cash", [("Travel", 18.5, "Taxi to the airport", None)], DocNumber="T-1",
+                                 payee={"value": self.qbo_vendor["Id"], "type": "Vendor"})
+        parking = self.qbo_purchase("CreditCard", [("Travel", 40.0, "Parking", None)], DocNumber="P-2")
+        fuel = self.qbo_purchase("CreditCard", [("Travel", 61.23, "Fuel", None)],
+                                 payee={"value": self.qbo_driver["Id"], "type": "Employee"})
+        action = self.company.with_user(self.qbo_manager).action_qbo_sync_expenses()
+        self.env.invalidate_all()
+        message = action["params"]["message"]
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("1 expenses imported", message)
+        self.assertIn("2 not imported yet, no employee to file them under (Purchase T-1 (Yellow Cabs, 18.50 USD), "
+                      "Purchase P-2 (no payee, 40.00 USD)): choose the \"Employee of QuickBooks Expenses\" "
+                      "(Accounting > Configuration > Settings > QuickBooks Online > Expenses", message)
+        self.assertNotIn("failed", message)
+        self.assertEqual(self.expenses_of(fuel).employee_id, self.driver)
+        self.assertFalse(self.expenses_of(taxi) | self.expenses_of(parking))
+        # Each one is in the sync log with what to do.
+        logs = self.env["qbo.sync.log"].search([("company_id", "=", self.company.id), ("qbo_entity", "=", "Purchase"),
+                                                ("status", "=", "error")])
+        self.assertEqual(sorted(logs.mapped("qbo_id")), sorted([taxi["Id"], parking["Id"]]))
+        taxi_log = logs.filtered(lambda log: log.qbo_id == taxi["Id"])
+        self.assertIn("its payee Yellow Cabs is a vendor", taxi_log.message)
+        self.assertIn("Choose the \"Employee of QuickBooks Expenses\"", taxi_log.message)
+        # The cursor moved past them; they wait on its retry list, and stay there while the setting is empty.
+        cursor = self.qbo_cursor("expense")
+        self.assertTrue(cursor.read_until)
+        self.assertEqual(sorted(cursor.retry_ids), sorted([taxi["Id"], parking["Id"]]))
+        self.assertIn("2 not imported yet", self.sync())
+        self.assertEqual(sorted(self.qbo_cursor("expense").retry_ids or []), sorted([taxi["Id"], parking["Id"]]))
+
         self.company.qbo_expense_employee_id = self.bookkeeper
+        message = self.sync()
+        self.assertIn("2 expenses imported", message)
+        self.assertNotIn("not imported yet", message)
+        self.assertFalse(self.qbo_cursor("expense").retry_ids)
+        yellow_cabs = self.env["qbo.mapping"]._records_for(self.company, "Vendor", [self.qbo_vendor["Id"]])
+        self.assertRecordValues(self.expenses_of(taxi), [{
+            "employee_id": self.bookkeeper.id, "vendor_id": yellow_cabs[self.qbo_vendor["Id"]].id,
+            "total_amount_currency": 18.5, "payment_mode": "company_account", "qbo_status": "imported",
+        }])
+        self.assertEqual(yellow_cabs[self.qbo_vendor["Id"]].name, "Yellow Cabs")
+        self.assertRecordValues(self.expenses_of(parking), [{"employee_id": self.bookkeeper.id, "vendor_id": False,
+                                                             "total_amount_currency": 40.0}])
+        # Nothing imported twice, no second vendor.
+        self.assertIn("0 expenses imported", self.sync())
+        self.assertEqual([len(self.expenses_of(doc)) for doc in (taxi, parking, fuel)], [1, 1, 1])
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Yellow Cabs")]), 1)
+
+    def test_vendor_matches_the_odoo_partner(self):
+        """A QuickBooks vendor named like an Odoo vendor not linked yet is linked to it, not created again."""
+        partner = self.env["res.partner"].create({"name": "Blue Taxis", "is_company": True, "supplier_rank": 1})
+        qbo_vendor = self.client.create("Vendor", {"DisplayName": "Blue Taxis"})
+        doc = self.qbo_purchase("Check", [("Travel", 25.75, "Taxi", None)],
+                                payee={"value": qbo_vendor["Id"], "type": "Vendor"})
         self.assertIn("1 expenses imported", self.sync())
-        self.assertEqual(self.expenses_of(doc).total_amount_currency, 40.0)
+        self.assertEqual(self.expenses_of(doc).vendor_id, partner)
+        self.assertEqual(self.env["qbo.mapping"]._qbo_ids_for(partner, "Vendor", self.company),
+                         {partner.id: qbo_vendor["Id"]})
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Blue Taxis")]), 1)
 
     def test_credit_card_refund_is_skipped(self):
         """A credit card refund is not an expense: it is counted as skipped."""

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -302,8 +303,37 @@ class TestMoveExport(QboMoveExportCommon):
         channel = f'"res.partner",{self.qbo_manager.partner_id.id}]'
         notifications = [value["message"] for value in self.env.cr.precommit.data.get("bus.bus.values", [])
                          if value["channel"].endswith(channel)]
-        self.assertEqual(len(notifications), 1)
-        self.assertIn("QuickBooks export finished: 3 exported, 0 failed.", notifications[0])
+        self.assertEqual(len(notifications), 2)
+        self.assertIn("QuickBooks export finished: 3 exported, 0 failed.", notifications[-1])
+        # the requester's open lists and forms reload, showing the new states
+        self.assertEqual(json.loads(notifications[0]), {"type": "quickbooks_connector/refresh",
+                                                        "payload": {"model": "account.move", "ids": moves.ids}})
+
+    def test_bulk_selection_asks_first(self):
+        """Export to QuickBooks on more than 50 documents asks first, with their count; nothing is queued
+        until confirmed; 50 or fewer are exported at once."""
+        self.company.qbo_export_sync_limit = 2
+        partner = self.make_partner("Bulk Question Co")
+        moves = self.env["account.move"]
+        for index in range(51):
+            moves |= self.make_move(partner=partner, lines=[{"price_unit": 10 + index}])
+        action = self.env.ref("quickbooks_connector.action_server_qbo_export_move").with_user(self.qbo_manager)
+
+        def run(selection):
+            return action.with_context(active_model="account.move", active_ids=selection.ids).run()
+
+        question = run(moves)
+        self.assertEqual((question["res_model"], question["target"]), ("qbo.bulk.confirm", "new"))
+        confirmation = self.env["qbo.bulk.confirm"].with_user(self.qbo_manager).browse(question["res_id"])
+        self.assertIn("Export 51 documents to QuickBooks?", confirmation.message)
+        self.assertEqual(set(moves.mapped("qbo_state")), {"not_exported"})
+        done = confirmation.action_confirm()
+        self.assertIn("51 documents queued", done["params"]["message"])
+        self.assertEqual(set(moves.mapped("qbo_state")), {"to_send"})
+        # Someone else cannot confirm it.
+        with self.assertRaises(AccessError):
+            confirmation.with_user(self.invoice_user).action_confirm()
+        self.assertEqual(run(moves[:50])["tag"], "display_notification")
 
     def test_export_on_post(self):
         """With the setting on, posting queues the document and the cron exports it."""

@@ -15,7 +15,7 @@ from intuitlib.client import AuthClient
 
 from odoo.tests import BaseCase, tagged
 
-from ..qbo_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REALM_ID, DEMO_REDIRECT_URIS
+from ..qbo_sandbox.demo import CALLBACK_PATH, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CUSTOMERS, DEMO_REALM_ID
 from ..qbo_sandbox.server import SandboxServer
 from ..qbo_sandbox.state import SandboxState
 from ..qbo_sandbox.testing import SandboxTestMixin
@@ -251,21 +251,23 @@ class TestSandboxHttp(SandboxTestMixin, BaseCase):
     # ---- command line ----
 
     def test_command_line_serves_saves_and_reloads(self):
-        """python -m qbo_sandbox --demo serves the demo, saves its state on Ctrl-C and loads it back."""
+        """python -m qbo_sandbox --demo serves the demo (for an Odoo on another port than 8069 too), saves
+        its state on Ctrl-C and loads it back."""
         connection = {}
 
         def connect_demo(base):
-            client = AuthClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS[0],
+            client = AuthClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, f"http://127.0.0.1:8123{CALLBACK_PATH}",
                                 f"{base}/.well-known/openid_configuration")
             connection["access_token"] = self.authorize(client, DEMO_REALM_ID).access_token
-            self.assertEqual(self.count_demo_customers(base, connection["access_token"]), 3)
+            self.assertEqual(self.count_demo_customers(base, connection["access_token"]), len(DEMO_CUSTOMERS))
 
         def reuse_connection(base):
-            self.assertEqual(self.count_demo_customers(base, connection["access_token"]), 3)
+            self.assertEqual(self.count_demo_customers(base, connection["access_token"]), len(DEMO_CUSTOMERS))
 
         with tempfile.TemporaryDirectory() as directory:
             state_file = os.path.join(directory, "state.json")
-            output = self.run_command_line(["--demo", "--state-file", state_file], connect_demo)
+            output = self.run_command_line(["--demo", "--odoo-port", "8123", "--state-file", state_file],
+                                           connect_demo)
             self.assertIn(f"client id {DEMO_CLIENT_ID}", output)
             self.assertIn(f"realm id {DEMO_REALM_ID}", output)
             self.assertIn(f"Saved the sandbox state to {state_file}", output)

@@ -220,6 +220,24 @@ class TestSandboxOAuth(SandboxTestMixin, BaseCase):
         response = requests.post(token_url, data={"grant_type": "refresh_token", "refresh_token": "x"}, timeout=TIMEOUT)
         self.assertEqual((response.status_code, response.json()["error"]), (401, "invalid_client"))
 
+    def test_auto_consent_for_browser_tests(self):
+        """An app registered with auto_consent_realm skips the consent page: the authorize request
+        redirects at once with a code for that company; other apps still get the page."""
+        self.register_sandbox_app(auto_consent_realm=self.other_company.realm_id)
+        client = self.sandbox_auth_client()
+        answer = requests.get(client.get_authorization_url([Scopes.ACCOUNTING]), allow_redirects=False,
+                              timeout=TIMEOUT)
+        self.assertEqual(answer.status_code, 302)
+        params = {key: values[0] for key, values in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
+        self.assertEqual((params["state"], params["realmId"]), (client.state_token, self.other_company.realm_id))
+        client.get_bearer_token(params["code"], realm_id=params["realmId"])
+        self.assertEqual(self.company_info(client.access_token, self.other_company.realm_id).status_code, 200)
+        self.register_sandbox_app()
+        answer = requests.get(self.sandbox_auth_client().get_authorization_url([Scopes.ACCOUNTING]),
+                              allow_redirects=False, timeout=TIMEOUT)
+        self.assertEqual(answer.status_code, 200)
+        self.assertIn("wants to access your QuickBooks company data", answer.text)
+
     def test_declined_consent_redirects_with_access_denied(self):
         """Cancel on the consent page sends the user back with error=access_denied and no code."""
         client = self.sandbox_auth_client()

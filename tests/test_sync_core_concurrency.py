@@ -146,7 +146,8 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
         self.assertFalse(errors, errors)
         self.assertEqual(len(statuses), ROUND_TRIPS)
         self.assertEqual({status for status, _location in statuses}, {303}, statuses)
-        self.assertTrue(all(location.endswith(f"/odoo/res.company/{self.company_id}") for _status, location in statuses))
+        setup_url = f"/odoo/quickbooks-setup?cids={self.company_id}"
+        self.assertTrue(all(location.endswith(setup_url) for _status, location in statuses))
         self.assertGreaterEqual(len(runs), 4, "the syncs ran meanwhile")
         self.assertEqual(len(self.live_grants()), 1)
         with self.real_env() as env:
@@ -220,7 +221,8 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
     def test_same_notification_delivered_twice_at_once(self):
         """Two deliveries of one notification at the same moment: both answered 200, one event stored."""
         with self.real_env() as env:
-            env["res.company"].browse(self.company_id).qbo_webhook_verifier = VERIFIER
+            env["res.company"].browse(self.company_id).write({"qbo_webhook_verifier": VERIFIER,
+                                                             "qbo_webhook_enabled": True})
         self.addCleanup(self.remove_events)
         body = json.dumps({"eventNotifications": [{"realmId": self.realm_id, "dataChangeEvent": {"entities": [
             {"name": "Customer", "id": "1", "operation": "Update", "lastUpdated": "2026-12-01T10:00:00Z"}]}}]}).encode()
@@ -256,7 +258,8 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
     def remove_events(self):
         with self.real_env() as env:
             env["qbo.webhook.event"].search([("company_id", "=", self.company_id)]).unlink()
-            env["res.company"].browse(self.company_id).qbo_webhook_verifier = False
+            env["res.company"].browse(self.company_id).write({"qbo_webhook_verifier": False,
+                                                             "qbo_webhook_enabled": False})
 
     def mute_sync_logs(self):
         return mute_logger("odoo.sql_db", "odoo.service.model", "odoo.http")

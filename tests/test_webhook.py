@@ -1,7 +1,7 @@
 import time
 import uuid
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from ..qbo_sandbox import accounting, limits
@@ -72,6 +72,19 @@ class TestWebhookEndpoint(QboWebhookCommon):
         response = self.post(self.legacy([("Estimate", "7", "Create"), ("TimeActivity", "8", "Update")]))
         self.assertEqual(response.status_code, 200)
         self.assertFalse(self.events())
+
+    def test_off_until_a_verifier_token_is_there(self):
+        """A new company receives no webhooks; they cannot be switched on without the verifier token."""
+        company = self.env["res.company"].create({"name": "Webhooks Off Company"})
+        self.assertFalse(company.qbo_webhook_enabled)
+        for record, values in ((company, {"qbo_webhook_enabled": True}),
+                               (self.company, {"qbo_webhook_verifier": False})):
+            with self.assertRaises(ValidationError) as refused:
+                record.write(values)
+            self.assertIn("verifier token", str(refused.exception))
+        self.assertEqual(self.company.qbo_webhook_verifier, VERIFIER)
+        company.write({"qbo_webhook_verifier": "company-token", "qbo_webhook_enabled": True})
+        self.assertTrue(company.qbo_webhook_enabled)
 
     def test_disabled_company_acknowledges_and_stores_nothing(self):
         self.company.qbo_webhook_enabled = False

@@ -110,7 +110,8 @@ class TestWebhookSecurity(QboWebhookCommon):
         second = self.env["res.company"].create({
             "name": "Second QuickBooks company", "qbo_client_id": self.SANDBOX_CLIENT_ID,
             "qbo_client_secret": self.SANDBOX_CLIENT_SECRET, "qbo_environment": "custom",
-            "qbo_discovery_url": self.sandbox_server.discovery_url, "qbo_webhook_verifier": VERIFIER})
+            "qbo_discovery_url": self.sandbox_server.discovery_url, "qbo_webhook_verifier": VERIFIER,
+            "qbo_webhook_enabled": True})
         self.admin_user.company_ids |= second
         self.company.with_user(self.admin_user).action_qbo_disconnect()
         self.qbo_connect(second)

@@ -349,7 +349,8 @@ class QboPullEngine(models.AbstractModel):
                  number=doc.get("DocNumber") or doc["Id"])
 
     @api.model
-    def _qbo_pull_log_values(self, run, record, operation, status, message, qbo_id=None):
+    def _qbo_pull_log_values(self, run, record, operation, status, message, qbo_id=None, label=None):
+        """The sync log of one record read (``label``: what names it when no Odoo record does)."""
         return {
             "company_id": run.company.id,
             "direction": "import",
@@ -358,7 +359,7 @@ class QboPullEngine(models.AbstractModel):
             "qbo_id": str(qbo_id) if qbo_id else (record and record.qbo_id) or False,
             "res_model": record._name if record else False,
             "res_id": record.id if record else False,
-            "res_name": record.display_name if record else False,
+            "res_name": record.display_name if record else label or False,
             "status": status,
             "message": message or False,
         }

@@ -234,7 +234,7 @@ class TestQboSyncLogExpense(SyncLogMixin, QboExpenseExportCommon):
         failed = self.env["qbo.sync.log"].search([("qbo_id", "=", doc["Id"]), ("status", "=", "error")])
         self.assertRecordValues(failed, [{"direction": "import", "record_kind": "expense",
                                           "qbo_document": f"Expense {doc.get('DocNumber') or doc['Id']}"}])
-        self.assertIn("choose the employee of QuickBooks expenses in the settings", failed.message)
+        self.assertIn("Not imported yet: no Odoo employee to file it under (it has no payee).", failed.message)
         self.company.qbo_expense_employee_id = self.bookkeeper
         self.assertIn("1 expenses imported", self.retry(failed))
         self.assertEqual(self.expenses_of(doc).total_amount_currency, 40.0)

@@ -154,6 +154,24 @@ MUTANTS = [
         '        self.env.cr.execute("SELECT id FROM qbo_sync_cursor WHERE id = %s",',
         ("TestPaymentConcurrency.test_concurrent_runs_import_once",),
     ),
+    Mutant(
+        "bulk export without asking", "wizards/qbo_bulk_confirm.py",
+        '        if len(records) <= BULK_CONFIRM_THRESHOLD or self.env.context.get("qbo_bulk_confirmed"):',
+        "        if True:",
+        ("TestMoveExport.test_bulk_selection_asks_first",),
+    ),
+    Mutant(
+        "setup writes the app's secret for anyone", "models/qbo_setup.py",
+        "                if field.groups and not self.env.user.has_groups(field.groups):",
+        "                if False:",
+        ("TestSetupChecklist.test_secrets_and_companies",),
+    ),
+    Mutant(
+        "webhooks on without a verifier token", "models/res_company.py",
+        "            if company.qbo_webhook_enabled and not company.qbo_webhook_verifier:",
+        "            if False:",
+        ("TestWebhookEndpoint.test_off_until_a_verifier_token_is_there",),
+    ),
 ]
 
 

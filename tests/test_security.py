@@ -98,15 +98,20 @@ class TestSecurity(QboTestCommon):
                 arch = self.form_arch(user)
                 self.assertIsNone(arch.find(".//page[@name='quickbooks']"), user.login)
                 self.assertFalse(arch.xpath("//button[starts-with(@name, 'action_qbo')]"), user.login)
-        manager_arch = self.form_arch(self.qbo_manager)
-        self.assertEqual(buttons(manager_arch),
-                         {"action_qbo_test_connection", "action_qbo_sync_payments", "action_qbo_sync_expenses"})
-        self.assertFalse(manager_arch.xpath("//field[@name='qbo_client_secret']"))
-        admin_arch = self.form_arch(self.admin_user)
-        self.assertEqual(buttons(admin_arch),
-                         {"action_qbo_connect", "action_qbo_disconnect", "action_qbo_test_connection",
-                          "action_qbo_sync_payments", "action_qbo_sync_expenses"})
-        secret = admin_arch.xpath("//field[@name='qbo_client_secret']")
+        # Connecting and the app's keys are on the setup checklist the tab opens.
+        for user in (self.qbo_manager, self.admin_user):
+            self.assertEqual(buttons(self.form_arch(user)),
+                             {"action_qbo_open_setup", "action_qbo_test_connection", "action_qbo_sync_payments",
+                              "action_qbo_sync_expenses"}, user.login)
+        setup_buttons = {"action_connect", "action_disconnect", "action_test_connection", "action_map_taxes",
+                         "action_match_records"}
+        manager_setup = self.form_arch(self.qbo_manager, "qbo.setup")
+        self.assertEqual({node.get("name") for node in manager_setup.iter("button")},
+                         setup_buttons - {"action_connect", "action_disconnect"})
+        self.assertFalse(manager_setup.xpath("//field[@name='qbo_client_secret']"))
+        admin_setup = self.form_arch(self.admin_user, "qbo.setup")
+        self.assertEqual({node.get("name") for node in admin_setup.iter("button")}, setup_buttons)
+        secret = admin_setup.xpath("//field[@name='qbo_client_secret']")
         self.assertEqual(secret[0].get("password"), "True")
 
     def test_settings_block(self):
@@ -115,7 +120,8 @@ class TestSecurity(QboTestCommon):
         block = arch.xpath("//block[@id='quickbooks_online']")
         self.assertTrue(block)
         self.assertEqual({node.get("name") for node in block[0].iter("button")},
-                         {"action_qbo_connect", "action_qbo_disconnect", "action_qbo_test_connection"})
+                         {"action_qbo_connect", "action_qbo_disconnect", "action_qbo_test_connection",
+                          "action_qbo_open_setup"})
         self.assertEqual(block[0].xpath(".//field[@name='qbo_client_secret']")[0].get("password"), "True")
         source = etree.fromstring(self.env.ref("quickbooks_connector.res_config_settings_view_form_quickbooks").arch)
         self.assertEqual(source.xpath("//block[@id='quickbooks_online']")[0].get("groups"),

@@ -267,6 +267,7 @@ class QboFault(models.AbstractModel):
 
     @api.model
     def _qbo_explain_gone(self, context):
+        """The document (or record) the call was about is not in QuickBooks any more."""
         return self.env._("%(document)s no longer exists in QuickBooks (deleted or made inactive there), so Odoo "
                           "cannot change it there.", document=upper_first(self._qbo_document_text(context)))
 

@@ -94,12 +94,15 @@ class QboEventProcessor(models.AbstractModel):
             except QboApiError as error:
                 if error.retryable:
                     # QuickBooks is throttling or down: this and the following events wait for a later run.
-                    logs.append(self._qbo_log_values(company, group[:1], {"state": "retry", "error": str(error)}))
-                    self.env.ref("quickbooks_connector.ir_cron_qbo_process_events")._trigger(
-                        at=fields.Datetime.now() + RETRY_DELAY)
+                    retry_at = fields.Datetime.now() + RETRY_DELAY
+                    message = self.env["qbo.fault"]._qbo_explain(error, company=company, entity=entity,
+                                                                 retry_at=retry_at)
+                    logs.append(self._qbo_log_values(company, group[:1], {"state": "retry", "error": message}))
+                    self.env.ref("quickbooks_connector.ir_cron_qbo_process_events")._trigger(at=retry_at)
                     purchases = events.browse()
                     break
-                outcome = {"state": "error", "error": str(error), "action_taken": _("Failed")}
+                outcome = {"state": "error", "action_taken": _("Failed"),
+                           "error": self.env["qbo.fault"]._qbo_explain(error, company=company, entity=entity)}
             except (UserError, ValidationError, AccessError) as error:
                 outcome = {"state": "error", "error": str(error), "action_taken": _("Failed")}
             self._qbo_close(group, outcome)

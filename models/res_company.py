@@ -277,7 +277,8 @@ class ResCompany(models.Model):
             company.qbo_event_error_count = events.search_count(
                 [("company_id", "=", company.id), ("state", "=", "error")])
             company.qbo_sync_error_count = logs.search_count(
-                [("company_id", "=", company.id), ("status", "!=", "success"), ("create_date", ">=", week_ago)])
+                [("company_id", "=", company.id), ("status", "=", "error"), ("resolved_at", "=", False),
+                 ("create_date", ">=", week_ago)])
 
     # === CRUD === #
 
@@ -351,7 +352,8 @@ class ResCompany(models.Model):
         try:
             values = connection._qbo_refresh_settings(self.sudo()._qbo_get_client())
         except QboApiError as error:
-            raise UserError(_("QuickBooks: the connection test failed: %s", error)) from None
+            raise UserError(_("QuickBooks: the connection test failed: %s",
+                              self.env["qbo.fault"]._qbo_explain(error, company=self))) from None
         return self._qbo_notification(_("Connected to %(name)s (realm %(realm)s).",
                                         name=values.get("qbo_company_name", ""), realm=self.qbo_realm_id), "success")
 
@@ -382,7 +384,8 @@ class ResCompany(models.Model):
         try:
             report = self.env["qbo.expense.pull"].sudo()._qbo_pull_expenses(self.sudo())
         except QboApiError as error:
-            raise UserError(_("QuickBooks: the expenses could not be read: %s", error)) from None
+            raise UserError(_("QuickBooks: the expenses could not be read: %s",
+                              self.env["qbo.fault"]._qbo_explain(error, company=self))) from None
         return self._qbo_notification(report.message(), report.notification_type())
 
     def action_qbo_catch_up(self):
@@ -398,7 +401,8 @@ class ResCompany(models.Model):
         try:
             message = self.env["qbo.cdc.pull"].sudo()._qbo_catch_up(self.sudo())
         except QboApiError as error:
-            raise UserError(_("QuickBooks could not be read: %s", error)) from None
+            raise UserError(_("QuickBooks could not be read: %s",
+                              self.env["qbo.fault"]._qbo_explain(error, company=self))) from None
         return self._qbo_notification(message, "success")
 
     # === BUSINESS METHODS === #

@@ -79,7 +79,7 @@ class AccountMove(models.Model):
     # === ACTION METHODS === #
 
     def action_qbo_export(self):
-        """Export the posted documents of the selection to QuickBooks (Action > Export to QBO).
+        """Export the posted documents of the selection to QuickBooks (Action > Export to QuickBooks).
 
         Drafts and cancelled documents are skipped and counted. Up to the company's limit the export
         runs now; larger selections are queued for the export cron, which notifies the user at the end.

@@ -70,7 +70,7 @@ class HrExpense(models.Model):
     # === ACTION METHODS === #
 
     def action_qbo_export(self):
-        """Export the approved expenses of the selection to QuickBooks (Action > Export to QBO).
+        """Export the approved expenses of the selection to QuickBooks (Action > Export to QuickBooks).
 
         Expenses imported from QuickBooks are skipped and counted.
 

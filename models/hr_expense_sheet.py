@@ -63,7 +63,7 @@ class HrExpenseSheet(models.Model):
     # === ACTION METHODS === #
 
     def action_qbo_export(self):
-        """Export the expenses of approved, posted or paid reports to QuickBooks (Action > Export to QBO).
+        """Export the expenses of approved, posted or paid reports to QuickBooks (Action > Export to QuickBooks).
 
         :return: a ``display_notification`` action with the counts
         :raise AccessError: if the user is not a QuickBooks manager who may change these reports

@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, format_date
+from odoo.tools import float_compare, format_amount, format_date
 
 from ..const import NOT_FOUND
 from ..qbo_client import QboApiError
@@ -113,7 +113,7 @@ class QboEventProcessor(models.AbstractModel):
             self._qbo_close(purchases, outcome)
             closed |= purchases
             logs.append(self._qbo_log_values(company, purchases[:1], outcome))
-        self.env["qbo.sync.log"]._qbo_log(logs)
+        self.env["qbo.sync.log"]._qbo_log([values for values in logs if values])
         return len(closed)
 
     # === READ AND DISPATCH === #
@@ -233,20 +233,24 @@ class QboEventProcessor(models.AbstractModel):
             return currency.round(float(Decimal(str(amount or 0))))
 
         def show(amount):
-            return f"{amount:.{currency.decimal_places}f}"
+            return format_amount(self.env, amount, currency)
 
         total = money(doc.get("TotalAmt"))
         if float_compare(total, move.amount_total, precision_rounding=currency.rounding):
             difference.append(_("Total: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
                                 odoo=show(move.amount_total), qbo=show(total)))
-        qbo_lines = sorted(money(line.get("Amount")) for line in doc.get("Line") or []
-                           if line.get("DetailType") == "SalesItemLineDetail")
-        odoo_lines = sorted(currency.round(line.price_subtotal) for line in move.invoice_line_ids
-                            if line.display_type == "product")
-        if qbo_lines != odoo_lines:
+        # The lines were sent in Odoo's order: compare them one by one, naming each.
+        qbo_lines = [line for line in doc.get("Line") or [] if line.get("DetailType") == "SalesItemLineDetail"]
+        odoo_lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        for number, (odoo_line, qbo_line) in enumerate(zip(odoo_lines, qbo_lines), start=1):
+            odoo_amount, qbo_amount = currency.round(odoo_line.price_subtotal), money(qbo_line.get("Amount"))
+            if float_compare(odoo_amount, qbo_amount, precision_rounding=currency.rounding):
+                difference.append(_("Line %(number)s (%(name)s): %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                    number=number, name=(odoo_line.name or "").split("\n")[0],
+                                    odoo=show(odoo_amount), qbo=show(qbo_amount)))
+        if len(odoo_lines) != len(qbo_lines):
             difference.append(_("Lines: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
-                                odoo=", ".join(map(show, odoo_lines)) or "-",
-                                qbo=", ".join(map(show, qbo_lines)) or "-"))
+                                odoo=len(odoo_lines), qbo=len(qbo_lines)))
         for label, key, value in ((_("Date"), "TxnDate", move.invoice_date),
                                   (_("Due date"), "DueDate", move.invoice_date_due)):
             remote = doc.get(key) and fields.Date.to_date(doc[key])
@@ -336,6 +340,10 @@ class QboEventProcessor(models.AbstractModel):
 
     @api.model
     def _qbo_log_values(self, company, event, outcome):
+        """The sync log row of a processed change, or None when nothing was done (the change list shows
+        those: the log keeps the exchanges that did something or failed)."""
+        if outcome.get("state") == "ignored":
+            return None
         record = outcome.get("record") or None
         status = outcome.get("state") if outcome.get("state") in ("error", "retry") else "success"
         return {

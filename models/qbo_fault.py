@@ -106,7 +106,8 @@ class QboFault(models.AbstractModel):
         :rtype: str
         """
         if not isinstance(error, QboApiError):
-            return error.args[0] if isinstance(error, Exception) and error.args else str(error)
+            text = str(error.args[0] if isinstance(error, Exception) and error.args else error)
+            return text[:1].upper() + text[1:]
         company = company or self.env.company
         context = {"company": company, "record": record, "entity": entity or "", "payload": payload or {},
                    "client": client, "cache": cache if cache is not None else {}}

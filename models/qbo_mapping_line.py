@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..const import CATEGORY_ENTITY, PROJECT_ENTITY
-from ..qbo_master_data import KINDS, SyncSummary, is_listed, qbo_card, similarity
+from ..qbo_master_data import KINDS, SyncSummary, is_listed, normalize_name, qbo_card, similarity
 from .qbo_tax_map import US_LINE_CODES
 
 KIND_SELECTION = [
@@ -325,8 +325,8 @@ class QboMappingLine(models.TransientModel):
     def action_link(self):
         """Link the selected Odoo row to the selected QuickBooks row (of the same kind).
 
-        A tax whose rate differs from the QuickBooks code's is linked only once confirmed (the dialog
-        shows both rates); names that differ much are linked with a warning.
+        A tax whose rate differs from the QuickBooks code's, or two records whose names differ much, are
+        linked only once confirmed (the dialog shows both rates, or both names).
         """
         self._qbo_check_access("manager", "write")
         company, kind = self._qbo_context()
@@ -335,19 +335,22 @@ class QboMappingLine(models.TransientModel):
         if len(self) != 2 or len(odoo_rows) != 1 or len(qbo_rows) != 1 or not qbo_rows.qbo_id \
                 or (kind != "tax" and qbo_rows.state != "qbo"):
             raise UserError(_("QuickBooks: select exactly one row only in Odoo and one row only in QuickBooks."))
-        if kind == "tax" and not self.env.context.get("qbo_confirm_rate"):
-            mismatch = odoo_rows._qbo_rate_mismatch(qbo_rows)
-            if mismatch:
-                return self.env["qbo.mapping.confirm"].create({
-                    "row_ids": [fields.Command.set(self.ids)], "message": mismatch})._qbo_action()
         odoo_name, qbo_name = odoo_rows.odoo_name or "", qbo_rows.qbo_name or ""
+        if not self.env.context.get("qbo_link_confirmed"):
+            if kind == "tax":
+                question = odoo_rows._qbo_rate_mismatch(qbo_rows)
+            else:
+                score = similarity(normalize_name(odoo_name), normalize_name(qbo_name))
+                question = kind != "account" and score < company.qbo_automatch_threshold and _(
+                    "The names differ: %(odoo)s in Odoo, %(qbo)s in QuickBooks (similarity %(score)s of 100). "
+                    "Linking them makes Odoo use this QuickBooks record for that one.",
+                    odoo=odoo_name, qbo=qbo_name, score=score)
+            if question:
+                return self.env["qbo.mapping.confirm"].create({
+                    "row_ids": [fields.Command.set(self.ids)], "message": question})._qbo_action()
         odoo_rows._qbo_link_pair(qbo_rows)
         summary = SyncSummary()
         summary.linked = 1
-        score = similarity(odoo_name, qbo_name)
-        if kind not in ("tax", "account") and score < company.qbo_automatch_threshold:
-            summary.notes.append(_("the names differ (%(odoo)s / %(qbo)s, similarity %(score)s): check it is the "
-                                   "same record", odoo=odoo_name, qbo=qbo_name, score=score))
         return self._qbo_done(summary)
 
     def _qbo_rate_mismatch(self, qbo_row):

@@ -40,8 +40,11 @@ class QboSetup(models.TransientModel):
         related="company_id.qbo_deposit_account_id", readonly=False, string="Deposit To",
         domain="[('account_type', 'in', ('asset_cash', 'asset_current')), ('company_ids', 'in', company_id)]")
     qbo_expense_employee_id = fields.Many2one(
-        related="company_id.qbo_expense_employee_id", readonly=False, string="Employee for Expenses",
+        related="company_id.qbo_expense_employee_id", readonly=False, string="Employee",
         domain="[('company_id', 'in', [False, company_id])]")
+    qbo_expense_payment_account_id = fields.Many2one(
+        related="company_id.qbo_expense_payment_account_id", readonly=False, string="Paid From",
+        domain="[('account_type', 'in', ('asset_cash', 'liability_credit_card')), ('company_ids', 'in', company_id)]")
 
     # --- Webhooks ---
     qbo_webhook_enabled = fields.Boolean(related="company_id.qbo_webhook_enabled", readonly=False)
@@ -57,7 +60,8 @@ class QboSetup(models.TransientModel):
     step_master_data = fields.Boolean(compute="_compute_steps")
     step_webhooks = fields.Boolean(compute="_compute_steps")
     steps_done = fields.Integer(compute="_compute_steps")
-    taxes_todo = fields.Char(compute="_compute_steps", help="The default taxes not mapped yet.")
+    taxes_todo = fields.Char(compute="_compute_steps",
+                             help="The default taxes, and those of posted documents, not mapped yet.")
     taxes_other_count = fields.Integer(compute="_compute_steps", help="Other taxes of the company not mapped.")
     linked_customers = fields.Integer(compute="_compute_steps")
     linked_products = fields.Integer(compute="_compute_steps")
@@ -74,12 +78,12 @@ class QboSetup(models.TransientModel):
             company = setup.company_id.sudo()
             setup.step_credentials = bool(company.qbo_client_id and company.qbo_client_secret)
             setup.step_connect = company.qbo_state == "connected"
-            defaults = company.account_sale_tax_id | company.account_purchase_tax_id
+            needed = company.account_sale_tax_id | company.account_purchase_tax_id | setup._qbo_taxes_in_use()
             maps = self.env["qbo.tax.map"].sudo().search([("company_id", "=", company.id)])
-            setup.taxes_todo = ", ".join((defaults - maps.tax_id).mapped("name"))
+            setup.taxes_todo = ", ".join((needed - maps.tax_id).mapped("name"))
             setup.taxes_other_count = self.env["account.tax"].sudo().search_count([
                 ("company_id", "=", company.id), ("type_tax_use", "in", ("sale", "purchase")),
-                ("id", "not in", (defaults | maps.tax_id).ids)])
+                ("id", "not in", (needed | maps.tax_id).ids)])
             setup.step_taxes = setup.step_connect and not setup.taxes_todo
             setup.step_defaults = bool(company.qbo_default_income_account_id and company.qbo_expense_employee_id)
             links = self.env["qbo.mapping"].sudo()
@@ -91,6 +95,20 @@ class QboSetup(models.TransientModel):
             setup.step_webhooks = bool(company.qbo_webhook_enabled and company.qbo_webhook_verifier)
             setup.steps_done = sum((setup.step_credentials, setup.step_connect, setup.step_taxes, setup.step_defaults,
                                     setup.step_master_data))
+
+    def _qbo_taxes_in_use(self):
+        """The taxes of the company's posted invoices, credit notes and bills (one query: what an export
+        would need mapped)."""
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT DISTINCT rel.account_tax_id
+              FROM account_move_line_account_tax_rel rel
+              JOIN account_move_line line ON line.id = rel.account_move_line_id
+              JOIN account_move move ON move.id = line.move_id
+             WHERE line.company_id = %s AND line.parent_state = 'posted'
+               AND move.move_type IN ('out_invoice', 'out_refund', 'in_invoice', 'in_refund')
+        """, [self.company_id.id])
+        return self.env["account.tax"].sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     # === CRUD === #
 

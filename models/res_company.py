@@ -354,8 +354,7 @@ class ResCompany(models.Model):
         except QboApiError as error:
             raise UserError(_("QuickBooks: the connection test failed: %s",
                               self.env["qbo.fault"]._qbo_explain(error, company=self))) from None
-        return self._qbo_notification(_("Connected to %(name)s (realm %(realm)s).",
-                                        name=values.get("qbo_company_name", ""), realm=self.qbo_realm_id), "success")
+        return self._qbo_notification(_("Connected to %s.", values.get("qbo_company_name", "")), "success")
 
     def action_qbo_sync_payments(self):
         """Sync Customer Payment: send the queued Odoo payments, then import the QuickBooks payments

@@ -47,7 +47,7 @@ else:
         purchase_row = rows.filtered(lambda row: row.res_id == company.account_purchase_tax_id.id)
         code_row = rows.filtered(lambda row: row.qbo_id == sale_code.qbo_tax_code_id and not row.res_id)
         if purchase_row.state == "odoo" and code_row:
-            (purchase_row | code_row).with_context(qbo_confirm_rate=True).action_link()
+            (purchase_row | code_row).with_context(qbo_link_confirmed=True).action_link()
 
     # 4. Defaults: the income account of products, the administrator's own expenses.
     setup = env["qbo.setup"].create({"company_id": company.id})

@@ -28,7 +28,8 @@ class TestExpenseMapping(QboExpenseCommon):
         self.assertEqual(travel_row.qbo_detail, "Expense")
         mileage_row = rows.filtered(lambda row: row.res_id == mileage.id)
         self.assertEqual(mileage_row.state, "odoo")
-        (mileage_row | travel_row).action_link()
+        # the names differ: linked once confirmed
+        (mileage_row | travel_row).with_context(qbo_link_confirmed=True).action_link()
         self.assertEqual(self.mapping("ExpenseCategory", self.qbo_accounts["Travel"]).res_id, mileage.id)
         # The same category cannot be a second QuickBooks account's.
         utilities_row = self.open_screen("category").filtered(lambda row: row.qbo_name == "Utilities")

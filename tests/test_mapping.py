@@ -21,7 +21,7 @@ class TestMappingScreens(QboMappingCommon):
         with self.assertRaises(UserError):
             odoo_row.action_link()
 
-        (odoo_row | qbo_row).action_link()
+        (odoo_row | qbo_row).with_context(qbo_link_confirmed=True).action_link()  # Bicycles / Bikes
         self.assertRecordValues(self.mapping(partner, "Customer"), [{
             "qbo_id": customer["Id"], "qbo_name": "Screen Test Bikes", "qbo_sync_token": customer["SyncToken"],
         }])
@@ -164,9 +164,12 @@ class TestMappingScreens(QboMappingCommon):
         self.assertFalse(self.env["qbo.mapping"].search([("qbo_id", "=", customer["Id"]),
                                                           ("company_id", "=", self.company.id)]))
 
-        result = (self.rows("customer", res_id=partner.id) | customer_row).action_link()
-        self.assertEqual(result["params"]["type"], "warning")
-        self.assertIn("the names differ (Zebra Logistics / Link Check Customer", result["params"]["message"])
+        question = (self.rows("customer", res_id=partner.id) | customer_row).action_link()
+        confirmation = self.env["qbo.mapping.confirm"].with_user(self.qbo_manager).browse(question["res_id"])
+        self.assertIn("The names differ: Zebra Logistics in Odoo, Link Check Customer in QuickBooks",
+                      confirmation.message)
+        self.assertFalse(self.mapping(partner, "Customer"), "nothing linked before the confirmation")
+        self.assertEqual(confirmation.action_confirm()["params"]["type"], "success")
         self.assertEqual(self.mapping(partner, "Customer").qbo_id, customer["Id"])
 
         lines = self.env["qbo.mapping.line"].with_user(self.qbo_manager)

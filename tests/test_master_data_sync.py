@@ -239,7 +239,7 @@ class TestMasterDataSync(QboMappingCommon):
         california = rows.filtered(lambda row: row.qbo_name == "California" and not row.res_id)
         self.assertEqual(california.odoo_name, "(used by 15%)")
         result = (rows.filtered(lambda row: row.res_id == other_tax.id) | california).with_context(
-            qbo_confirm_rate=True).action_link()
+            qbo_link_confirmed=True).action_link()
         self.assertEqual(result["tag"], "display_notification")
         result = (rows.filtered(lambda row: row.res_id == same_rate.id) | california).action_link()
         self.assertEqual(result["params"]["type"], "success")

@@ -56,6 +56,6 @@ class TestMoveAmountsCanada(AmountCasesMixin, QboMoveExportCommon):
         action = self.export(move)
         self.assertIn("1 failed", action["params"]["message"])
         self.assertEqual(move.qbo_state, "error")
-        self.assertIn("the tax PST 7% (not mapped) is not mapped to a QuickBooks tax code", move.qbo_error)
+        self.assertIn("The tax PST 7% (not mapped) is not mapped to a QuickBooks tax code", move.qbo_error)
         self.assertFalse(move.qbo_id)
         self.assertEqual(self.qbo_docs("Invoice"), [])

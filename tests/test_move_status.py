@@ -4,7 +4,7 @@ from decimal import Decimal
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, mute_logger
 
 from .common_webhook import QboWebhookCommon
 
@@ -45,8 +45,10 @@ class TestMoveStatus(QboWebhookCommon):
         self.assertRecordValues(move, [{"qbo_status": "remote_changed", "qbo_remote_change": "changed",
                                         "qbo_state": "exported", "amount_total": 100.0, "state": "posted"}])
         self.assertEqual(self.status_label(move), "Changed in QuickBooks")
-        self.assertEqual(move.qbo_remote_difference, "Total: 100.00 in Odoo, 125.50 in QuickBooks\n"
-                                                     "Lines: 100.00 in Odoo, 125.50 in QuickBooks")
+        odoo, qbo = (format_amount(self.env, amount, move.currency_id) for amount in (100.0, 125.5))
+        self.assertEqual(move.qbo_remote_difference,
+                         f"Total: {odoo} in Odoo, {qbo} in QuickBooks\n"
+                         f"Line 1 ({move.invoice_line_ids.name}): {odoo} in Odoo, {qbo} in QuickBooks")
         # The form says it at the top, with what the managers may do; the invoice list has the badge.
         self.assertEqual(self.banners(move), ["qbo_remote_change"])
         self.assertEqual(self.buttons(move), ["Send Odoo's Version to QuickBooks", "QuickBooks Change Reviewed",

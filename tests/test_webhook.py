@@ -3,6 +3,7 @@ import uuid
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import format_amount
 
 from ..qbo_sandbox import accounting, limits
 from .common_expense import QboExpenseCommon
@@ -203,8 +204,10 @@ class TestWebhookRules(QboWebhookCommon):
         self.process()
         note = self.notes(move, "Changed in QuickBooks")
         self.assertEqual(len(note), 1)
-        self.assertIn("Total: 100.00 in Odoo, 125.50 in QuickBooks", note.body)
-        self.assertIn("Lines: 100.00 in Odoo, 125.50 in QuickBooks", note.body)
+        odoo, qbo = (format_amount(self.env, amount, move.currency_id) for amount in (100.0, 125.5))
+        body = str(note.body).replace("&nbsp;", "\xa0")
+        self.assertIn(f"Total: {odoo} in Odoo, {qbo} in QuickBooks", body)
+        self.assertIn(f"Line 1 ({move.invoice_line_ids.name}): {odoo} in Odoo, {qbo} in QuickBooks", body)
         self.assertEqual(len(self.review_activities(move)), 1)
         self.assertEqual(move.amount_total, 100.0)  # nothing changed silently
         self.assertEqual(move.state, "posted")

@@ -3,7 +3,7 @@ from odoo import _, fields, models
 
 class QboMappingConfirm(models.TransientModel):
     """Asks before a link whose two sides do not agree (a tax whose rate differs from its QuickBooks
-    code's): the message shows both, the link is made only on Confirm."""
+    code's, names that differ much): the message shows both, the link is made only on Confirm."""
 
     _name = "qbo.mapping.confirm"
     _description = "QuickBooks Link Confirmation"
@@ -26,4 +26,4 @@ class QboMappingConfirm(models.TransientModel):
         """Make the link the message describes."""
         self.ensure_one()
         self._qbo_check_access("manager", "write")
-        return self.row_ids.with_context(qbo_confirm_rate=True).action_link()
+        return self.row_ids.with_context(qbo_link_confirmed=True).action_link()

@@ -175,7 +175,7 @@ class QboClient:
     :param int max_retries: retries of one call after 429, 5xx or a transport failure
     :param session: a ``requests.Session`` to reuse connections
     :param sleep: the pause function (tests pass a recorder)
-    :param pacer: a ``qbo_pacer.RequestPacer`` every call waits on first (None: no pacing)
+    :param pacer: a ``qbo_pacer.RequestPacer`` every call waits on first and a 429 pauses (None: no pacing)
     """
 
     last_intuit_tid = None  # Intuit's transaction id of the last answer
@@ -199,9 +199,9 @@ class QboClient:
                 idempotent=None):
         """Send one call to ``/v3/company/{realm}/{path}`` and return the decoded JSON answer.
 
-        Each attempt first waits on the pacer, if any. Retries 429 (honouring Retry-After), and 5xx or
-        transport failures when the call is safe to repeat: a GET, a write carrying a ``requestid``
-        (Intuit replays it) or ``idempotent=True``.
+        Each attempt first waits on the pacer, if any. Retries 429 (honouring Retry-After, for the whole
+        realm when paced), and 5xx or transport failures when the call is safe to repeat: a GET, a write
+        carrying a ``requestid`` (Intuit replays it) or ``idempotent=True``.
         After a 401, ``on_unauthorized`` is called and the call is sent once more.
 
         :param str method: HTTP method
@@ -253,11 +253,16 @@ class QboClient:
                 reauthenticated = True
                 self.on_unauthorized()
                 continue
+            paused = status == 429 and self.pacer
+            if paused:
+                # Every process calling the realm waits, not only this one: its next slot starts after the pause.
+                self.pacer.pause(self._retry_delay(response, attempt + 1))
             retry = attempt < self.max_retries and (status == 429 or (status >= 500 and idempotent))
             if retry:
                 attempt += 1
                 _logger.info("QuickBooks %s %s: HTTP %s, retry %s", method, path, status, attempt)
-                self.sleep(self._retry_delay(response, attempt))
+                if not paused:
+                    self.sleep(self._retry_delay(response, attempt))
                 continue
             if status >= 400:
                 _logger.info("QuickBooks %s %s: HTTP %s", method, path, status)

@@ -1,88 +1,202 @@
-"""Keeps one Odoo process's calls to a QuickBooks realm within Intuit's rate limits, by waiting.
+"""Keeps every Odoo process's calls to a QuickBooks realm within Intuit's rate limits, by waiting.
 
 Intuit's "API call limits and throttles" page
 (https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles) allows, per realm and
 app, 10 requests in any second, 500 in any minute and 40 batch calls in any minute; beyond, the
 answer is a 429 and Intuit asks for a 60-second pause. Waiting the few milliseconds that keep a burst
-within the limits costs far less. Several Odoo processes do not share their pacers: a 429 remains
-possible there, and the client retries it. No ORM here.
+within the limits costs far less.
+
+The limits are per realm, whatever the number of Odoo workers, cron threads and servers calling it:
+the realm's windows are therefore kept in PostgreSQL (table ``qbo_realm_budget``), the one thing they
+all share. A process books its next calls' slots there, a few at a time, in a short transaction of
+its own on the database's clock, then spends them without asking again. A booked slot may be used
+during ``HOLD`` seconds after its start, and the windows count it anywhere in that span, so a call
+sent a little late never breaks a window. A 429 (another application on the realm, or Intuit's own
+view of the windows) pauses the whole realm's budget, for every process. No ORM here: plain SQL.
 """
+import json
 import threading
 import time
 from collections import deque
+
+from odoo import sql_db
 
 # (window in seconds, calls allowed in it, batch calls only)
 INTUIT_LIMITS = ((1.0, 10, False), (60.0, 500, False), (60.0, 40, True))
 # Seconds added to each window: a call's way to Intuit varies by some milliseconds.
 MARGIN = 0.1
+# Seconds a booked slot stays usable after its start (the windows count the call anywhere in them).
+HOLD = 0.1
+# Most slots of plain calls a process books at once; batch calls book one at a time.
+BLOCK_MAX = 10
 
 _PACERS = {}
 _PACERS_LOCK = threading.Lock()
 
 
-def pacer_for(base_url, realm_id):
-    """Return this process's pacer of a realm (created on first use)."""
-    key = (base_url.rstrip("/"), str(realm_id))
+def pacer_for(dbname, base_url, realm_id):
+    """Return this process's pacer of a realm (created on first use), booking in the database's shared budget."""
+    key = f"{base_url.rstrip('/')} {realm_id}"
     with _PACERS_LOCK:
-        pacer = _PACERS.get(key)
+        pacer = _PACERS.get((dbname, key))
         if pacer is None:
-            pacer = _PACERS[key] = RequestPacer()
+            budget = SharedBudget(lambda: sql_db.db_connect(dbname).cursor(), key)
+            pacer = _PACERS[(dbname, key)] = RequestPacer(budget)
         return pacer
 
 
-class RequestPacer:
-    """Sliding windows of the calls sent (or booked) to one realm; ``wait`` books the next free slot.
+def book_slots(ends, last, now, count, windows, not_before=float("-inf")):
+    """Book the ``count`` earliest slots the windows allow; ``ends`` (sorted) receives the new slots' ends.
 
-    A batch call first books its place in the batch windows, waits for it, then books a place in the
-    windows of all calls, as any call does. A batch call waiting a minute for the batch window thus
-    holds no other call; within each stage, calls leave in the order they booked, which keeps each
-    window simple. (A batch call's place in the batch window is the moment it booked, up to a second
-    before it leaves when the other windows are full too; a 429 from that is retried by the client.)
+    A slot counts in a window from its start to its end (start + ``HOLD``): a new slot may start once
+    fewer than ``calls`` of the slots booked so far end within the window before it. Slots start in
+    booking order (never before ``last``), and not before ``not_before`` (a pause asked by QuickBooks).
 
+    :return: the slots' start times
+    """
+    starts = []
+    for _index in range(count):
+        start = max(now, last, not_before)
+        for window, calls in windows:
+            if len(ends) >= calls:
+                start = max(start, ends[len(ends) - calls] + window + MARGIN)
+        ends.append(start + HOLD)
+        last = start
+        starts.append(start)
+    return starts
+
+
+class SharedBudget:
+    """A realm's windows in PostgreSQL: one row per stage (batch calls, all calls), locked while booking.
+
+    :param connect: callable returning a new database cursor (committed on leaving its ``with`` block)
+    :param str key: the realm (API base URL and realm id)
     :param limits: ``(window, calls, batch_only)`` triples
-    :param clock: monotonic clock (tests pass their own)
+    :param clock: the shared clock; None: the database's (every server agrees on it)
+    """
+
+    def __init__(self, connect, key, limits=INTUIT_LIMITS, clock=None):
+        self.connect = connect
+        self.key = key
+        self.clock = clock
+        self.windows = {batch_only: [(window, calls) for window, calls, only in limits if only == batch_only]
+                        for batch_only in (True, False)}
+        self.span = max(window for window, _calls, _only in limits) + MARGIN + HOLD
+
+    def book(self, batch_only, count):
+        """Book ``count`` slots of a stage.
+
+        :return: ``(starts, now)``: the slots' start times and the time of booking, on the shared clock
+        """
+        windows = self.windows[batch_only]
+        with self.connect() as cr:
+            # Rows locked then updated: under Odoo's repeatable read a concurrent booking would fail.
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            row = self._locked_row(cr, batch_only)
+            if row is None:
+                cr.execute("""INSERT INTO qbo_realm_budget (realm_key, batch_only, slot_ends, last_start, paused_until)
+                              VALUES (%s, %s, '[]', 0, 0) ON CONFLICT (realm_key, batch_only) DO NOTHING""",
+                           [self.key, batch_only])
+                row = self._locked_row(cr, batch_only)
+            stored, last, paused_until, db_now = row
+            now = self.clock() if self.clock else db_now
+            ends = [end for end in json.loads(stored) if end > now - self.span]
+            starts = book_slots(ends, last, now, count, windows, not_before=paused_until)
+            keep = max(calls for _window, calls in windows)
+            cr.execute("""UPDATE qbo_realm_budget SET slot_ends = %s, last_start = %s
+                           WHERE realm_key = %s AND batch_only = %s""",
+                       [json.dumps(ends[-keep:]), starts[-1], self.key, batch_only])
+        return starts, now
+
+    def _locked_row(self, cr, batch_only):
+        cr.execute("""SELECT slot_ends, last_start, paused_until, extract(epoch FROM clock_timestamp())
+                        FROM qbo_realm_budget WHERE realm_key = %s AND batch_only = %s FOR UPDATE""",
+                   [self.key, batch_only])
+        return cr.fetchone()
+
+    def pause(self, seconds):
+        """No slot of the realm starts in the next ``seconds``, whoever books it."""
+        with self.connect() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute("""INSERT INTO qbo_realm_budget (realm_key, batch_only, slot_ends, last_start, paused_until)
+                          SELECT %s, stage, '[]', 0, 0 FROM (VALUES (true), (false)) AS stages (stage)
+                          ON CONFLICT (realm_key, batch_only) DO NOTHING""", [self.key])
+            now = self.clock() if self.clock else None
+            cr.execute("""UPDATE qbo_realm_budget
+                             SET paused_until = greatest(paused_until,
+                                                         coalesce(%s, extract(epoch FROM clock_timestamp())) + %s)
+                           WHERE realm_key = %s""", [now, seconds, self.key])
+
+    def reset(self):
+        """Forget the realm's bookings (the bench does, once its set-up calls are long past)."""
+        with self.connect() as cr:
+            cr.execute("DELETE FROM qbo_realm_budget WHERE realm_key = %s", [self.key])
+
+
+class RequestPacer:
+    """One process's use of a realm's budget: ``wait`` takes the next slot booked, booking more when none is left.
+
+    A batch call first takes its place in the batch windows, waits for it, then a place in the windows
+    of all calls, as any call does: a batch call waiting for the batch window holds no other call.
+    Plain slots are booked in blocks that grow while the process uses every slot in time and shrink
+    when slots expire unused, so that booking costs a small part of a call.
+
+    :param budget: the realm's ``SharedBudget``
+    :param clock: this process's monotonic clock (tests pass their own)
     :param sleep: the pause function (tests pass a recorder)
     """
 
-    def __init__(self, limits=INTUIT_LIMITS, clock=time.monotonic, sleep=time.sleep):
-        self.limits = limits
+    def __init__(self, budget, clock=time.monotonic, sleep=time.sleep):
+        self.budget = budget
         self.clock = clock
         self.sleep = sleep
         self.lock = threading.Lock()
-        self.reset()
-
-    def reset(self):
-        """Forget the calls booked so far (the bench does, once its set-up calls are long past)."""
-        with self.lock:
-            self.stages = {
-                batch_only: {"windows": [(window, calls, deque()) for window, calls, only in self.limits
-                                         if only == batch_only],
-                             "last": float("-inf")}
-                for batch_only in (True, False)
-            }
+        self.slots = {True: deque(), False: deque()}
+        self.block = {True: 1, False: 1}
+        self.bookings = 0
 
     def wait(self, batch=False):
-        """Wait until the windows allow one more call (a batch call: the batch windows too).
+        """Wait until the realm's windows allow one more call (a batch call: the batch windows too).
 
         :return: the seconds waited
         """
-        waited = self._book(self.stages[True]) if batch else 0.0
-        return waited + self._book(self.stages[False])
+        waited = self._take(True) if batch else 0.0
+        return waited + self._take(False)
 
-    def _book(self, stage):
-        """Book the earliest moment the stage's windows allow one more call, and wait until then."""
+    def pause(self, seconds):
+        """QuickBooks refused a call for the rate (429): pause the realm for every process."""
+        self.budget.pause(seconds)
         with self.lock:
+            for slots in self.slots.values():
+                slots.clear()
+
+    def reset(self):
+        """Forget the realm's bookings, here and in the shared budget."""
+        self.budget.reset()
+        with self.lock:
+            for slots in self.slots.values():
+                slots.clear()
+
+    def _take(self, batch_only):
+        """Take this process's next slot of the stage (booking when none is left) and wait until it starts."""
+        with self.lock:
+            slots = self.slots[batch_only]
             now = self.clock()
-            start = max(now, stage["last"])
-            for window, calls, sent in stage["windows"]:
-                while sent and sent[0] <= now - window:
-                    sent.popleft()
-                if len(sent) >= calls:
-                    start = max(start, sent[len(sent) - calls] + window + MARGIN)
-            for _window, _calls, sent in stage["windows"]:
-                sent.append(start)
-            stage["last"] = start
-        delay = start - now
+            expired = False
+            while slots and slots[0] + HOLD < now:
+                slots.popleft()
+                expired = True
+            if expired:
+                self.block[batch_only] = max(1, self.block[batch_only] // 2)
+            if not slots:
+                if not expired and not batch_only and self.bookings:
+                    self.block[batch_only] = min(BLOCK_MAX, self.block[batch_only] + 1)
+                starts, shared_now = self.budget.book(batch_only, self.block[batch_only])
+                self.bookings += 1
+                offset = self.clock() - shared_now
+                slots.extend(start + offset for start in starts)
+            start = slots.popleft()
+        delay = start - self.clock()
         if delay > 0:
             self.sleep(delay)
         return max(delay, 0.0)

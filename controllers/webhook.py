@@ -124,7 +124,7 @@ class QboWebhookController(http.Controller):
             if events and company.qbo_webhook_enabled and company.qbo_webhook_verifier == signer:
                 recorded += len(request.env["qbo.webhook.event"].sudo()._qbo_record(company, events))
         if recorded:
-            request.env.ref("quickbooks_connector.ir_cron_qbo_process_events").sudo()._trigger()
+            request.env.ref("quickbooks_connector.ir_cron_qbo_process_events").sudo()._qbo_trigger_lanes()
         _logger.info("QuickBooks webhook: %s new event(s) recorded", recorded)
         return self._answer(200, "ok")
 

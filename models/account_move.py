@@ -73,7 +73,7 @@ class AccountMove(models.Model):
         if to_queue:
             to_queue.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                         "qbo_next_attempt": False})
-            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._qbo_trigger_lanes()
         return posted
 
     # === ACTION METHODS === #
@@ -100,7 +100,7 @@ class AccountMove(models.Model):
         if len(posted) > limit:
             posted.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                       "qbo_next_attempt": False, "qbo_export_requested_by": self.env.uid})
-            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._qbo_trigger_lanes()
             message = _("%(count)s documents queued for export to QuickBooks; you will be notified when it is "
                         "done.", count=len(posted))
             if skipped:

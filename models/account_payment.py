@@ -189,4 +189,4 @@ class AccountPayment(models.Model):
         if self:
             self.sudo().write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                "qbo_next_attempt": False})
-            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_export")._qbo_trigger_lanes()

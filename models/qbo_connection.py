@@ -151,10 +151,11 @@ class QboConnection(models.Model):
                          on_unauthorized=on_unauthorized, pacer=self._qbo_pacer(self.realm_id))
 
     def _qbo_pacer(self, realm_id):
-        """This process's pacer of the realm, or None when the system parameter turns pacing off."""
+        """This process's pacer of the realm, booking in the budget every process shares, or None when the
+        system parameter turns pacing off."""
         if self.env["ir.config_parameter"].sudo().get_param(PACING_PARAMETER, "True") == "False":
             return None
-        return pacer_for(self.company_id.qbo_api_url, realm_id)
+        return pacer_for(self.env.cr.dbname, self.company_id.qbo_api_url, realm_id)
 
     def _qbo_access_token(self, stale_access_token=None):
         """Return a valid access token, refreshing it in a separate committed transaction when needed.

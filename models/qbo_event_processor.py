@@ -98,7 +98,7 @@ class QboEventProcessor(models.AbstractModel):
                     message = self.env["qbo.fault"]._qbo_explain(error, company=company, entity=entity,
                                                                  retry_at=retry_at)
                     logs.append(self._qbo_log_values(company, group[:1], {"state": "retry", "error": message}))
-                    self.env.ref("quickbooks_connector.ir_cron_qbo_process_events")._trigger(at=retry_at)
+                    self.env.ref("quickbooks_connector.ir_cron_qbo_process_events")._qbo_trigger_lanes(at=retry_at)
                     purchases = events.browse()
                     break
                 outcome = {"state": "error", "action_taken": _("Failed"),

@@ -94,7 +94,7 @@ class QboExpensePull(models.AbstractModel):
         """
         report = self._qbo_pull(company, BATCH_SIZE)
         if report.remaining:
-            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_expenses")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_expenses")._qbo_trigger_lanes()
         return report
 
     # === ENGINE HOOKS === #

@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -173,24 +173,46 @@ class QboExportEngine(models.AbstractModel):
 
     @api.model
     def _cron_qbo_export_all(self):
-        """Export one bounded batch of what waits, for every kind of record (each adapter); the
-        runner calls again while some are left."""
-        done = remaining = 0
-        for name in self.env.registry.descendants([self._name], "_inherit") - {self._name}:
-            records, left = self.env[name]._qbo_cron_export()
-            done += len(records)
-            remaining += left
+        """Export one bounded batch of every kind of record (each adapter) of one company: the one
+        served least recently among those with records waiting and no other lane of the job exporting
+        them. The runner calls again while some are left; the lanes serve companies side by side."""
+        adapters = [self.env[name] for name in self.env.registry.descendants([self._name], "_inherit") - {self._name}]
+        waiting = self.env["res.company"]
+        for adapter in adapters:
+            waiting |= adapter._qbo_waiting_companies()
+        cursors = self.env["qbo.sync.cursor"]
+        served = cursors._qbo_cursors(waiting, "export")
+        done = 0
+        for company in waiting.sorted(lambda company: (served[company].last_run_at or datetime.min
+                                                       if company in served else datetime.min, company.id)):
+            cursor = cursors._qbo_acquire(company, "export")
+            if not cursor:
+                continue  # another lane is exporting this company's records
+            cursor.last_run_at = fields.Datetime.now()
+            for adapter in adapters:
+                done += len(adapter._qbo_cron_export(company=company)[0])
+            break
+        remaining = sum(self.env[adapter._qbo_model].search_count(adapter._qbo_queued_domain())
+                        for adapter in adapters)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
-    def _qbo_cron_export(self, limit=CRON_BATCH_SIZE):
-        """Export one bounded batch of the records queued or waiting for a retry (each company on
-        its own: one company's failure never stops another's export).
+    def _qbo_waiting_companies(self):
+        """The companies with records of this kind waiting to be exported now."""
+        groups = self.env[self._qbo_model]._read_group(self._qbo_queued_domain(), ["company_id"])
+        return self.env["res.company"].browse(company.id for (company,) in groups)
+
+    @api.model
+    def _qbo_cron_export(self, limit=CRON_BATCH_SIZE, company=None):
+        """Export one bounded batch of the records queued or waiting for a retry (of ``company``, or
+        of any: each company on its own, one company's failure never stops another's export).
 
         :return: ``(records exported, how many are left)``
         """
         model = self.env[self._qbo_model]
         domain = self._qbo_queued_domain()
+        if company:
+            domain.append(("company_id", "=", company.id))
         records = model.search(domain, order="id", limit=limit)
         if records:
             self._qbo_export(records)
@@ -201,7 +223,7 @@ class QboExportEngine(models.AbstractModel):
                 [*self._qbo_queued_domain(due=False), ("qbo_next_attempt", ">", fields.Datetime.now())],
                 order="qbo_next_attempt", limit=1)
             if later:
-                self.env.ref(self._qbo_retry_cron)._trigger(at=later.qbo_next_attempt)
+                self.env.ref(self._qbo_retry_cron)._qbo_trigger_lanes(at=later.qbo_next_attempt)
         return records, remaining
 
     @api.model
@@ -482,7 +504,7 @@ class QboExportEngine(models.AbstractModel):
             model._qbo_write_each(run.values)
             run.values = {}
         if run.retry_at:
-            self.env.ref(self._qbo_retry_cron)._trigger(at=run.retry_at)
+            self.env.ref(self._qbo_retry_cron)._qbo_trigger_lanes(at=run.retry_at)
             run.retry_at = None
         if run.logs:
             self.env["qbo.sync.log"]._qbo_log(run.logs)

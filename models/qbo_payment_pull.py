@@ -125,7 +125,7 @@ class QboPaymentPull(models.AbstractModel):
         except QboApiError as error:
             raise UserError(self.env["qbo.fault"]._qbo_explain(error, company=company)) from None
         if report.remaining:
-            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._trigger()
+            self.env.ref("quickbooks_connector.ir_cron_qbo_pull_payments")._qbo_trigger_lanes()
         return report
 
     @api.model

@@ -373,7 +373,7 @@ class QboPullEngine(models.AbstractModel):
             retry_at = fields.Datetime.now() + BUSY_RETRY_DELAY
             cron = self.env["ir.cron"].sudo().search([("model_id.model", "=", self._name)], limit=1)
             if cron:
-                cron._trigger(at=retry_at)
+                cron._qbo_trigger_lanes(at=retry_at)
             else:
                 retry_at = None
         self.env["qbo.sync.log"]._qbo_log([{

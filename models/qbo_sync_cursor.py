@@ -7,6 +7,7 @@ STREAMS = [
     ("expense", "Expenses"),
     ("cdc", "Change data capture"),
     ("events", "Change processing"),
+    ("export", "Exports"),
 ]
 
 

@@ -172,7 +172,32 @@ MUTANTS = [
         "            if False:",
         ("TestWebhookEndpoint.test_off_until_a_verifier_token_is_there",),
     ),
+    Mutant(
+        "realm budget kept per process", "qbo_pacer.py",
+        "            ends = [end for end in json.loads(stored) if end > now - self.span]",
+        "            ends = []",
+        ("TestRequestPacer",),
+    ),
+    Mutant(
+        "429 pauses only the process that got it", "qbo_client.py",
+        "            paused = status == 429 and self.pacer",
+        "            paused = False",
+        ("TestThrottledRealm",),
+    ),
+    Mutant(
+        "export job serves every company in one call", "models/qbo_export_engine.py",
+        "                done += len(adapter._qbo_cron_export(company=company)[0])\n            break",
+        "                done += len(adapter._qbo_cron_export(company=company)[0])",
+        ("TestExportLanes",),
+    ),
+    Mutant(
+        "export lanes do not lock their company", "models/qbo_export_engine.py",
+        '            cursor = cursors._qbo_acquire(company, "export")',
+        '            cursor = served.get(company) or cursors._qbo_acquire(company, "export")',
+        ("TestSyncCoreConcurrency.test_export_lane_skips_the_company_another_lane_serves",),
+    ),
 ]
+
 
 
 def read_committed(path):

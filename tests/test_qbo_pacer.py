@@ -1,12 +1,21 @@
 import threading
 import time
+import uuid
 
-from odoo.tests import BaseCase, tagged
+from odoo import sql_db
+from odoo.tests import BaseCase, get_db_name, tagged
 
 from ..const import PACING_PARAMETER
-from ..qbo_pacer import MARGIN, RequestPacer
+from ..qbo_client import QboApiError, QboClient
+from ..qbo_pacer import BLOCK_MAX, HOLD, INTUIT_LIMITS, MARGIN, RequestPacer, SharedBudget
 from ..qbo_sandbox import limits
+from ..qbo_sandbox.testing import SandboxTestMixin
 from .common import QboTestCommon
+
+
+def connect():
+    """A cursor of its own on the test database, as each Odoo process has."""
+    return sql_db.db_connect(get_db_name()).cursor()
 
 
 class FakeTime:
@@ -26,54 +35,165 @@ class FakeTime:
 
 @tagged("post_install", "-at_install")
 class TestRequestPacer(BaseCase):
-    """The pacer keeps a burst within Intuit's rate limits by waiting, in booking order."""
+    """Processes booking in one realm's shared budget keep a burst within Intuit's rate limits, by waiting."""
 
     def setUp(self):
         super().setUp()
         self.time = FakeTime()
-        self.pacer = RequestPacer(clock=self.time.clock, sleep=self.time.sleep)
+        self.key = f"test {uuid.uuid4().hex}"
+        self.addCleanup(self.budget().reset)
+        self.pacer = self.process()
 
-    def sent_at(self, count, batch=False):
+    def budget(self, limits=INTUIT_LIMITS):
+        return SharedBudget(connect, self.key, limits=limits, clock=self.time.clock)
+
+    def process(self, limits=INTUIT_LIMITS):
+        """A pacer of its own over the shared budget, as each Odoo worker has."""
+        return RequestPacer(self.budget(limits), clock=self.time.clock, sleep=self.time.sleep)
+
+    def sent_at(self, count, batch=False, pacers=None):
+        pacers = pacers or [self.pacer]
         times = []
-        for _index in range(count):
-            self.pacer.wait(batch=batch)
+        for index in range(count):
+            pacers[index % len(pacers)].wait(batch=batch)
             times.append(self.time.now)
         return times
 
+    def assert_within(self, times, calls, window):
+        """No window of that length (counting each call over its slot's hold) holds more than ``calls``."""
+        times = sorted(times)
+        for index in range(len(times) - calls):
+            self.assertGreater(times[index + calls] - times[index], window + HOLD)
+
     def test_ten_a_second(self):
-        """The 11th call of a burst leaves one second (and the margin) after the first; no window is exceeded."""
+        """The 11th call of a burst leaves one second (plus the hold and the margin) after the first."""
         times = self.sent_at(25)
         self.assertEqual(times[:10], [1000.0] * 10)
-        self.assertAlmostEqual(times[10], 1001.0 + MARGIN)
-        self.assertAlmostEqual(times[20], 1002.0 + 2 * MARGIN)
-        for index in range(len(times) - 10):
-            self.assertGreater(times[index + 10] - times[index], 1.0)
+        self.assertAlmostEqual(times[10], 1001.0 + HOLD + MARGIN)
+        self.assertAlmostEqual(times[20], 1002.0 + 2 * (HOLD + MARGIN))
+        self.assert_within(times, 10, 1.0)
+
+    def test_processes_share_the_windows(self):
+        """Three processes calling one realm in turn, and a fourth one joining: together at most 10 a second."""
+        pacers = [self.process() for _index in range(3)]
+        times = self.sent_at(40, pacers=pacers)
+        times += self.sent_at(20, pacers=[self.process()] + pacers)
+        self.assert_within(times, 10, 1.0)
+        # ...and hardly slower than the windows ask: 60 calls in 6 one-second windows, plus at most one
+        # window's worth of slots that expired, unused, in the processes that had booked them.
+        self.assertLessEqual(times[-1] - times[0], 6 * (1.0 + HOLD + MARGIN) + 1e-6)
+
+    def test_processes_threads_and_database_connections(self):
+        """Four threads with a pacer each (a connection each) on the real clock: the windows hold."""
+        limits = ((0.5, 4, False),)
+        sent = []
+        lock = threading.Lock()
+
+        def run():
+            pacer = RequestPacer(SharedBudget(connect, self.key, limits=limits))
+            for _index in range(6):
+                pacer.wait()
+                with lock:
+                    sent.append(time.monotonic())
+
+        threads = [threading.Thread(target=run) for _index in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(len(sent), 24)
+        sent.sort()
+        for index in range(len(sent) - 4):
+            self.assertGreater(sent[index + 4] - sent[index], 0.5)
 
     def test_forty_batch_calls_a_minute(self):
         """The 41st batch call waits for the minute window; plain calls share only the general windows."""
         times = self.sent_at(41, batch=True)
-        self.assertAlmostEqual(times[40], 1060.0 + MARGIN)
-        self.assertLess(times[39], 1005.0)
+        self.assertAlmostEqual(times[40], 1060.0 + HOLD + MARGIN)
+        self.assertLess(times[39], 1006.0)
 
     def test_batch_call_waiting_holds_no_other_call(self):
-        """While a batch call waits for the batch window, plain calls still leave at once."""
-        pacer = RequestPacer(limits=((1.0, 10, False), (1.0, 1, True)))
-        self.assertEqual(pacer.wait(batch=True), 0.0)
-        waiting = threading.Thread(target=pacer.wait, kwargs={"batch": True})
+        """While a batch call waits for the batch window, plain calls of the realm still leave at once."""
+        limits = ((1.0, 10, False), (1.0, 1, True))
+        waiting_pacer = RequestPacer(SharedBudget(connect, self.key, limits=limits))
+        self.assertEqual(waiting_pacer.wait(batch=True), 0.0)
+        waiting = threading.Thread(target=waiting_pacer.wait, kwargs={"batch": True})
         waiting.start()
         time.sleep(0.1)
         start = time.monotonic()
-        self.assertEqual(pacer.wait(), 0.0)
+        self.assertEqual(RequestPacer(SharedBudget(connect, self.key, limits=limits)).wait(), 0.0)
         self.assertLess(time.monotonic() - start, 0.1)
         self.assertTrue(waiting.is_alive())
         waiting.join()
         self.assertGreaterEqual(time.monotonic() - start, 0.9)
 
     def test_five_hundred_a_minute(self):
-        """Plain calls: at most 500 in any minute, even at 10 a second."""
+        """Plain calls: at most 500 in any minute, even at 10 a second, booked a few at a time."""
         times = self.sent_at(501)
         self.assertGreater(times[500] - times[0], 60.0)
         self.assertLess(times[499] - times[0], 60.0)
+        self.assert_within(times, 500, 60.0)
+        # One booking per block: 501 calls cost far fewer round trips to the database.
+        self.assertLess(self.pacer.bookings, 501 / (BLOCK_MAX - 2))
+
+    def test_slots_are_not_used_late(self):
+        """A process that stops calling for a while does not use the slots it booked before: it books anew."""
+        self.sent_at(12)
+        bookings, block = self.pacer.bookings, self.pacer.block[False]
+        self.assertEqual(len(self.pacer.slots[False]), 3)  # blocks of 1, 2, 3, 4 and 5 slots
+        self.time.now += 5
+        self.assertEqual(self.pacer.wait(), 0.0)
+        self.assertEqual(self.pacer.bookings, bookings + 1)
+        self.assertLess(self.pacer.block[False], block)
+
+    def test_a_pause_holds_every_process(self):
+        """QuickBooks asks one process for a pause: the others' next calls wait for it too."""
+        other = self.process()
+        self.sent_at(3, pacers=[self.pacer, other])
+        self.pacer.pause(30)
+        start = self.time.now
+        other.wait()
+        self.assertAlmostEqual(self.time.now, start + 30)
+        self.process().wait(batch=True)
+        self.assertGreaterEqual(self.time.now, start + 30)
+
+
+@tagged("post_install", "-at_install")
+class TestThrottledRealm(SandboxTestMixin, BaseCase):
+    """A 429 from QuickBooks pauses the realm for every process by what its Retry-After asks."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_qbo_sandbox()
+        cls.register_sandbox_app()
+        cls.realm_id = cls.create_sandbox_company("Sandbox Company_US_1").realm_id
+        cls.auth = cls.authorize(cls.sandbox_auth_client(), cls.realm_id)
+
+    def test_retry_after_pauses_the_realm(self):
+        self.addCleanup(self.sandbox.clear_faults)
+        clock = FakeTime()
+        key = f"test {uuid.uuid4().hex}"
+
+        def process():
+            return RequestPacer(SharedBudget(connect, key, clock=clock.clock), clock=clock.clock, sleep=clock.sleep)
+
+        self.addCleanup(SharedBudget(connect, key).reset)
+
+        def client(**options):
+            return QboClient(self.sandbox_server.url, self.realm_id, lambda: self.auth.access_token,
+                             sleep=clock.sleep, pacer=process(), **options)
+
+        # The answer is a 429 and the call is given up: another process's next call waits all the same.
+        self.sandbox.inject_fault(kind="throttle", headers={"Retry-After": "7"}, path_contains="/companyinfo/")
+        with self.assertRaises(QboApiError):
+            client(max_retries=0).company_info()
+        self.assertAlmostEqual(process().wait(), 7.0)
+        # Retried: the client waits once, on its pacer, for the pause (not twice), then succeeds.
+        clock.sleeps.clear()
+        self.sandbox.inject_fault(kind="throttle", headers={"Retry-After": "7"}, path_contains="/companyinfo/")
+        self.assertEqual(client().company_info()["CompanyName"], "Sandbox Company_US_1")
+        self.assertEqual(clock.sleeps, [7.0])
 
 
 @tagged("post_install", "-at_install")

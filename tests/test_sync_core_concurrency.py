@@ -1,12 +1,13 @@
 import json
 import threading
 import time
+from contextlib import closing
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import requests
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
@@ -217,6 +218,33 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
             move = env["account.move"].browse(move_id)
             self.assertEqual(move.qbo_state, "exported")
             self.assertEqual(company.get("Invoice", move.qbo_id)["TotalAmt"], 45)
+
+    def test_export_lane_skips_the_company_another_lane_serves(self):
+        """While one lane of the export job serves the company (its export row locked by a transaction
+        still running on another connection), a second lane does not wait for it nor export its
+        documents twice; once the first lane is done, the queued invoice is exported once."""
+        move_id = self.exported_invoice(61.0)
+        with self.real_env() as env:
+            env["account.move"].browse(move_id)._qbo_write({"qbo_state": "to_send"})
+        company = self.sandbox.companies[self.realm_id]
+        before = len(company.all("Invoice"))
+        with closing(db_connect(self.dbname).cursor()) as lane:
+            lane_env = api.Environment(lane, SUPERUSER_ID, {})
+            self.assertTrue(lane_env["qbo.sync.cursor"]._qbo_acquire(lane_env["res.company"].browse(self.company_id),
+                                                                   "export"))
+            start = time.monotonic()
+            with self.real_env() as env:
+                env["qbo.export.engine"]._cron_qbo_export_all()
+                self.assertEqual(env["account.move"].browse(move_id).qbo_state, "to_send")
+            self.assertLess(time.monotonic() - start, 5, "the second lane waited for the first")
+            lane.rollback()
+        with self.real_env() as env, self.mute_sync_logs():
+            env["qbo.export.engine"]._cron_qbo_export_all()
+        with self.real_env() as env:
+            move = env["account.move"].browse(move_id)
+            self.assertEqual(move.qbo_state, "exported")
+            self.assertEqual(len(company.all("Invoice")), before + 1)
+            self.assertEqual(company.get("Invoice", move.qbo_id)["TotalAmt"], 61)
 
     def test_same_notification_delivered_twice_at_once(self):
         """Two deliveries of one notification at the same moment: both answered 200, one event stored."""

@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make run` (the offline demo) and `make test` (all tests).
-.PHONY: run test sandbox bench mutants screenshots setup
+.PHONY: run test sandbox bench bench-scale mutants screenshots setup
 SHELL := /bin/bash
 
 run:
@@ -13,6 +13,9 @@ sandbox:
 
 bench:
 	@scripts/bench.sh
+
+bench-scale:
+	@scripts/bench.sh --scale
 
 screenshots:
 	@scripts/screenshots.sh

@@ -165,7 +165,10 @@ def serve_sandbox(latency, stats_file):
     def write_stats(*_args):
         sequence[0] += 1
         with open(stats_file + ".tmp", "w") as stats:
-            json.dump({**busy, "sequence": sequence[0], "limits": limits.for_state(server.state).settings}, stats)
+            limiter = limits.for_state(server.state)
+            with limiter.lock:
+                counts = [[realm_id, kind, count] for (realm_id, kind), count in limiter.counts.items()]
+            json.dump({**busy, "sequence": sequence[0], "limits": limiter.settings, "counts": counts}, stats)
         os.replace(stats_file + ".tmp", stats_file)
 
     signal.signal(signal.SIGUSR1, write_stats)

@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -181,10 +181,8 @@ class QboExportEngine(models.AbstractModel):
         for adapter in adapters:
             waiting |= adapter._qbo_waiting_companies()
         cursors = self.env["qbo.sync.cursor"]
-        served = cursors._qbo_cursors(waiting, "export")
         done = 0
-        for company in waiting.sorted(lambda company: (served[company].last_run_at or datetime.min
-                                                       if company in served else datetime.min, company.id)):
+        for company in cursors._qbo_least_recently_run(waiting, "export"):
             cursor = cursors._qbo_acquire(company, "export")
             if not cursor:
                 continue  # another lane is exporting this company's records

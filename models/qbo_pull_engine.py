@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -299,11 +299,7 @@ class QboPullEngine(models.AbstractModel):
             return not cursor or not cursor.last_run_at or cursor.more or bool(
                 lastcall and cursor.last_run_at <= lastcall)
 
-        def served_at(company):
-            cursor = cursors.get(company)
-            return (cursor.last_run_at if cursor and cursor.last_run_at else datetime.min, company.id)
-
-        return companies.filtered(is_due).sorted(served_at)
+        return self.env["qbo.sync.cursor"]._qbo_least_recently_run(companies.filtered(is_due), self._qbo_stream)
 
     # === HOOKS OF THE ADAPTERS === #
 

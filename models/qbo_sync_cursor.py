@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from odoo import api, fields, models
 
 # Streams of QuickBooks changes read incrementally, one cursor row per company and stream.
@@ -67,6 +69,17 @@ class QboSyncCursor(models.Model):
     def _qbo_reset(self):
         """Forget how far these streams were read (another QuickBooks company is connected)."""
         self.sudo().write({"read_until": False, "retry_ids": False, "more": False})
+
+    @api.model
+    def _qbo_least_recently_run(self, companies, stream):
+        """Return ``companies`` sorted by the last run of their ``stream``, those never run first."""
+        cursors = self._qbo_cursors(companies, stream)
+
+        def last_run(company):
+            cursor = cursors.get(company)
+            return (cursor.last_run_at if cursor and cursor.last_run_at else datetime.min, company.id)
+
+        return companies.sorted(last_run)
 
     @api.model
     def _qbo_cursors(self, companies, stream):

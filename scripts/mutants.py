@@ -193,7 +193,8 @@ MUTANTS = [
     Mutant(
         "export lanes do not lock their company", "models/qbo_export_engine.py",
         '            cursor = cursors._qbo_acquire(company, "export")',
-        '            cursor = served.get(company) or cursors._qbo_acquire(company, "export")',
+        '            cursor = cursors._qbo_cursors(company, "export").get(company) or '
+        'cursors._qbo_acquire(company, "export")',
         ("TestSyncCoreConcurrency.test_export_lane_skips_the_company_another_lane_serves",),
     ),
 ]

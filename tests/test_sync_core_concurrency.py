@@ -5,9 +5,10 @@ from contextlib import closing
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+import psycopg2.errors
 import requests
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
@@ -247,6 +248,25 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
             self.assertEqual(move.qbo_state, "exported")
             self.assertEqual(len(company.all("Invoice")), before + 1)
             self.assertEqual(company.get("Invoice", move.qbo_id)["TotalAmt"], 61)
+
+    def test_stream_served_since_the_snapshot(self):
+        """A job's lane whose transaction began before another run of the stream committed passes over the
+        company (no error logged, no failed job); a request in that case is replayed by Odoo as usual."""
+        for context, raised in (({"cron_id": 0}, False), ({}, True)):
+            with closing(db_connect(self.dbname).cursor()) as late:
+                late.execute("SELECT 1")  # the late transaction's snapshot
+                with self.real_env() as env:
+                    cursor = env["qbo.sync.cursor"]._qbo_acquire(env["res.company"].browse(self.company_id), "export")
+                    cursor.last_run_at = fields.Datetime.now()
+                late_env = api.Environment(late, SUPERUSER_ID, context)
+                company = late_env["res.company"].browse(self.company_id)
+                if raised:
+                    with self.assertRaises(psycopg2.errors.SerializationFailure):
+                        late_env["qbo.sync.cursor"]._qbo_acquire(company, "export")
+                else:
+                    self.assertFalse(late_env["qbo.sync.cursor"]._qbo_acquire(company, "export"))
+                    late_env["qbo.sync.cursor"].search([], limit=1)  # the transaction goes on
+                late.rollback()
 
     def test_same_notification_delivered_twice_at_once(self):
         """Two deliveries of one notification at the same moment: both answered 200, one event stored."""

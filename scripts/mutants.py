@@ -197,6 +197,12 @@ MUTANTS = [
         'cursors._qbo_acquire(company, "export")',
         ("TestSyncCoreConcurrency.test_export_lane_skips_the_company_another_lane_serves",),
     ),
+    Mutant(
+        "a job fails on a stream run since its snapshot", "models/qbo_sync_cursor.py",
+        '            if "cron_id" not in self.env.context:',
+        "            if True:",
+        ("TestSyncCoreConcurrency.test_stream_served_since_the_snapshot",),
+    ),
 ]
 
 

@@ -201,6 +201,11 @@ def tree_cpu(pid):
     return total / ticks
 
 
+def disconnect(cr, company_ids):
+    cr.execute("UPDATE qbo_connection SET state = 'disconnected' WHERE company_id = ANY(%s)", [company_ids])
+    cr.commit()
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -217,6 +222,8 @@ def export_scenario(args, sandbox, settings):
         env = api.Environment(cr, SUPERUSER_ID, {})
         env["ir.config_parameter"].set_param("quickbooks_connector.pace_requests", "True")
         companies = ensure_companies(env, len(sizes))
+        # The companies of earlier runs point to sandboxes that are gone: the jobs must not serve them.
+        disconnect(cr, env["res.company"].search([("name", "=like", "Scale Co %")]).ids)
         realms, moves = {}, {}
         print(f"Export: {len(companies)} companies connected to sandbox companies of their own; creating "
               f"{sum(sizes)} invoices ...", flush=True)
@@ -270,6 +277,8 @@ def export_scenario(args, sandbox, settings):
     finally:
         server.terminate()
         server.wait(timeout=60)
+        with sql_db.db_connect(args.database).cursor() as cr:
+            disconnect(cr, companies.ids)
     stats = sandbox.stats()
     counts = {(realm_id, kind): count for realm_id, kind, count in stats["counts"]}
 

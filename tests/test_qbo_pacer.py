@@ -122,7 +122,7 @@ class TestRequestPacer(BaseCase):
         time.sleep(0.1)
         start = time.monotonic()
         self.assertEqual(RequestPacer(SharedBudget(connect, self.key, limits=limits)).wait(), 0.0)
-        self.assertLess(time.monotonic() - start, 0.1)
+        self.assertLess(time.monotonic() - start, 0.5)  # booking only, far from the batch call's second
         self.assertTrue(waiting.is_alive())
         waiting.join()
         self.assertGreaterEqual(time.monotonic() - start, 0.9)

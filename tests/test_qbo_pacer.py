@@ -7,7 +7,7 @@ from odoo.tests import BaseCase, get_db_name, tagged
 
 from ..const import PACING_PARAMETER
 from ..qbo_client import QboApiError, QboClient
-from ..qbo_pacer import BLOCK_MAX, HOLD, INTUIT_LIMITS, MARGIN, RequestPacer, SharedBudget
+from ..qbo_pacer import BLOCK_MAX, HOLD, INTUIT_LIMITS, MARGIN, RequestPacer, SharedBudget, margin
 from ..qbo_sandbox import limits
 from ..qbo_sandbox.testing import SandboxTestMixin
 from .common import QboTestCommon
@@ -109,7 +109,8 @@ class TestRequestPacer(BaseCase):
     def test_forty_batch_calls_a_minute(self):
         """The 41st batch call waits for the minute window; plain calls share only the general windows."""
         times = self.sent_at(41, batch=True)
-        self.assertAlmostEqual(times[40], 1060.0 + HOLD + MARGIN)
+        self.assertAlmostEqual(times[40], 1060.0 + HOLD + margin(60.0))
+        self.assertAlmostEqual(margin(60.0), MARGIN + 0.6)
         self.assertLess(times[39], 1006.0)
 
     def test_batch_call_waiting_holds_no_other_call(self):

@@ -13,6 +13,18 @@ DUPLICATE_PERSON = ("The name supplied already exists. : Another customer, vendo
 SERVICES_ACCOUNT = "14"  # the seeded "Services" income account
 
 
+class SandboxClientCommon(SandboxTestMixin, BaseCase):
+    """One QBO company for the class, with an access token (``cls.auth``) for a client of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_qbo_sandbox()
+        cls.register_sandbox_app()
+        cls.realm_id = cls.create_sandbox_company("Sandbox Company_US_1").realm_id
+        cls.auth = cls.authorize(cls.sandbox_auth_client(), cls.realm_id)
+
+
 class SandboxApiHelpers(SandboxTestMixin):
     """A fresh QBO company per test, connected through the real OAuth flow, and JSON helpers."""
 

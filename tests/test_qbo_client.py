@@ -1,24 +1,16 @@
 import requests
 
-from odoo.tests import BaseCase, tagged
+from odoo.tests import tagged
 
 from ..qbo_client import QboApiError, QboClient
-from ..qbo_sandbox.testing import SandboxTestMixin
+from .common_sandbox import SandboxClientCommon
 
 CLIENT_LOGGER = "odoo.addons.quickbooks_connector.qbo_client"
 
 
 @tagged("post_install", "-at_install")
-class TestQboClient(SandboxTestMixin, BaseCase):
+class TestQboClient(SandboxClientCommon):
     """The QBO client against the local sandbox: faults, retries, requestid, paging, batch, logs."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_qbo_sandbox()
-        cls.register_sandbox_app()
-        cls.realm_id = cls.create_sandbox_company("Sandbox Company_US_1").realm_id
-        cls.auth = cls.authorize(cls.sandbox_auth_client(), cls.realm_id)
 
     def setUp(self):
         super().setUp()

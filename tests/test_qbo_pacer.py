@@ -9,8 +9,8 @@ from ..const import PACING_PARAMETER
 from ..qbo_client import QboApiError, QboClient
 from ..qbo_pacer import BLOCK_MAX, HOLD, INTUIT_LIMITS, MARGIN, RequestPacer, SharedBudget, margin
 from ..qbo_sandbox import limits
-from ..qbo_sandbox.testing import SandboxTestMixin
 from .common import QboTestCommon
+from .common_sandbox import SandboxClientCommon
 
 
 def connect():
@@ -160,16 +160,8 @@ class TestRequestPacer(BaseCase):
 
 
 @tagged("post_install", "-at_install")
-class TestThrottledRealm(SandboxTestMixin, BaseCase):
+class TestThrottledRealm(SandboxClientCommon):
     """A 429 from QuickBooks pauses the realm for every process by what its Retry-After asks."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.start_qbo_sandbox()
-        cls.register_sandbox_app()
-        cls.realm_id = cls.create_sandbox_company("Sandbox Company_US_1").realm_id
-        cls.auth = cls.authorize(cls.sandbox_auth_client(), cls.realm_id)
 
     def test_retry_after_pauses_the_realm(self):
         self.addCleanup(self.sandbox.clear_faults)

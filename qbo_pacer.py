@@ -100,9 +100,7 @@ class SharedBudget:
             cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             row = self._locked_row(cr, batch_only)
             if row is None:
-                cr.execute("""INSERT INTO qbo_realm_budget (realm_key, batch_only, slot_ends, last_start, paused_until)
-                              VALUES (%s, %s, '[]', 0, 0) ON CONFLICT (realm_key, batch_only) DO NOTHING""",
-                           [self.key, batch_only])
+                self._ensure_rows(cr)
                 row = self._locked_row(cr, batch_only)
             stored, last, paused_until, db_now = row
             now = self.clock() if self.clock else db_now
@@ -120,13 +118,17 @@ class SharedBudget:
                    [self.key, batch_only])
         return cr.fetchone()
 
+    def _ensure_rows(self, cr):
+        """Create the realm's rows (both stages) unless another process did."""
+        cr.execute("""INSERT INTO qbo_realm_budget (realm_key, batch_only, slot_ends, last_start, paused_until)
+                      SELECT %s, stage, '[]', 0, 0 FROM (VALUES (true), (false)) AS stages (stage)
+                      ON CONFLICT (realm_key, batch_only) DO NOTHING""", [self.key])
+
     def pause(self, seconds):
         """No slot of the realm starts in the next ``seconds``, whoever books it."""
         with self.connect() as cr:
             cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            cr.execute("""INSERT INTO qbo_realm_budget (realm_key, batch_only, slot_ends, last_start, paused_until)
-                          SELECT %s, stage, '[]', 0, 0 FROM (VALUES (true), (false)) AS stages (stage)
-                          ON CONFLICT (realm_key, batch_only) DO NOTHING""", [self.key])
+            self._ensure_rows(cr)
             now = self.clock() if self.clock else None
             cr.execute("""UPDATE qbo_realm_budget
                              SET paused_until = greatest(paused_until,
@@ -172,13 +174,14 @@ class RequestPacer:
     def pause(self, seconds):
         """QuickBooks refused a call for the rate (429): pause the realm for every process."""
         self.budget.pause(seconds)
-        with self.lock:
-            for slots in self.slots.values():
-                slots.clear()
+        self._forget_slots()
 
     def reset(self):
         """Forget the realm's bookings, here and in the shared budget."""
         self.budget.reset()
+        self._forget_slots()
+
+    def _forget_slots(self):
         with self.lock:
             for slots in self.slots.values():
                 slots.clear()

@@ -89,8 +89,9 @@ class SharedBudget:
                         for batch_only in (True, False)}
         self.span = max(window + margin(window) for window, _calls, _only in limits) + HOLD
 
-    def book(self, batch_only, count):
-        """Book ``count`` slots of a stage.
+    def book(self, batch_only, count, within=None):
+        """Book ``count`` slots of a stage; with ``within``, only if the first one starts within that many
+        seconds (else nothing is booked: the caller sees it from the first start returned).
 
         :return: ``(starts, now)``: the slots' start times and the time of booking, on the shared clock
         """
@@ -106,6 +107,8 @@ class SharedBudget:
             now = self.clock() if self.clock else db_now
             ends = [end for end in json.loads(stored) if end > now - self.span]
             starts = book_slots(ends, last, now, count, windows, not_before=paused_until)
+            if within is not None and starts[0] > now + within:
+                return starts, now
             keep = max(calls for _window, calls in windows)
             cr.execute("""UPDATE qbo_realm_budget SET slot_ends = %s, last_start = %s
                            WHERE realm_key = %s AND batch_only = %s""",
@@ -162,6 +165,7 @@ class RequestPacer:
         self.slots = {True: deque(), False: deque()}
         self.block = {True: 1, False: 1}
         self.bookings = 0
+        self.batch_free_at = float("-inf")  # this process's clock: no batch slot is free before
 
     def wait(self, batch=False):
         """Wait until the realm's windows allow one more call (a batch call: the batch windows too).
@@ -170,6 +174,24 @@ class RequestPacer:
         """
         waited = self._take(True) if batch else 0.0
         return waited + self._take(False)
+
+    def book_batch(self, within):
+        """Book the slot of a batch call if the batch windows allow one within ``within`` seconds (the next
+        ``wait(batch=True)`` takes it): a large export sends single calls while they are full, so that
+        both of Intuit's budgets are spent at once. Asks the shared budget again only once a slot may be free.
+
+        :return: whether a slot was booked
+        """
+        with self.lock:
+            if self.clock() + within < self.batch_free_at:
+                return False
+            starts, shared_now = self.budget.book(True, 1, within=within)
+            start = starts[0] + self.clock() - shared_now
+            if starts[0] > shared_now + within:
+                self.batch_free_at = start
+                return False
+            self.slots[True].append(start)
+            return True
 
     def pause(self, seconds):
         """QuickBooks refused a call for the rate (429): pause the realm for every process."""
@@ -185,6 +207,7 @@ class RequestPacer:
         with self.lock:
             for slots in self.slots.values():
                 slots.clear()
+            self.batch_free_at = float("-inf")
 
     def _take(self, batch_only):
         """Take this process's next slot of the stage (booking when none is left) and wait until it starts."""

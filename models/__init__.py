@@ -15,6 +15,7 @@ from . import qbo_setup
 from . import qbo_tax_map
 from . import qbo_master_data_sync
 from . import res_partner
+from . import qbo_export_attempt
 from . import qbo_export_engine
 from . import qbo_pull_engine
 from . import account_move

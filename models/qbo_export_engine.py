@@ -3,6 +3,7 @@ import json
 import logging
 import threading
 import time
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -23,6 +24,12 @@ _logger = logging.getLogger(__name__)
 PARALLEL_REQUESTS = 6
 # Records exported per call of the export job (per kind of record).
 CRON_BATCH_SIZE = 1000
+# Seconds a call of the export job starts requests for: the records left wait for its next call, so that
+# no call outlives Odoo's time limit of cron workers (--limit-time-real-cron, by default 120 s) and
+# another company's turn comes soon.
+CRON_CALL_SECONDS = 20
+# Seconds worth waiting for the next batch call of a realm rather than sending creations one by one.
+BATCH_PATIENCE = 0.5
 
 
 def _call(client, request):
@@ -124,9 +131,10 @@ class ExportReport(SyncReport):
 class ExportRun:
     """One export of a company's records: the client, the QuickBooks settings, what to record."""
 
-    def __init__(self, company, report):
+    def __init__(self, company, report, deadline=None):
         self.company = company
         self.report = report
+        self.deadline = deadline  # time.monotonic() after which no request is started
         self.client = None
         self.settings = None
         self.logs = []
@@ -166,23 +174,30 @@ class QboExportEngine(models.AbstractModel):
     # === ENTRY POINTS === #
 
     @api.model
-    def _qbo_export(self, records, report=None):
-        """Export ``records`` (any companies) and return the report."""
+    def _qbo_export(self, records, report=None, deadline=None):
+        """Export ``records`` (any companies) and return the report.
+
+        :param float deadline: ``time.monotonic()`` after which no request is started (the records
+            left wait for the next export)
+        """
         report = report if report is not None else self._qbo_new_report()
         for company, company_records in records.grouped("company_id").items():
-            self._qbo_export_company(company, company_records, report)
+            self._qbo_export_company(company, company_records, report, deadline=deadline)
         return report
 
     @api.model
     def _cron_qbo_export_all(self):
-        """Export one bounded batch of every kind of record (each adapter) of one company: the one
-        served least recently among those with records waiting and no other lane of the job exporting
-        them. The runner calls again while some are left; the lanes serve companies side by side."""
+        """Export what waits of every kind of record (each adapter) of one company, for at most
+        ``CRON_CALL_SECONDS``: the company served least recently among those with records waiting and
+        no other lane of the job exporting them. While some are left, the call ends the job's run
+        (Odoo's runner would call it up to ten times in one run, past the time limit of cron workers)
+        and triggers the lanes again: they serve the companies side by side, in turn."""
         adapters = [self.env[name] for name in self.env.registry.descendants([self._name], "_inherit") - {self._name}]
         waiting = self.env["res.company"]
         for adapter in adapters:
             waiting |= adapter._qbo_waiting_companies()
         cursors = self.env["qbo.sync.cursor"]
+        deadline = time.monotonic() + CRON_CALL_SECONDS
         done = 0
         for company in cursors._qbo_least_recently_run(waiting, "export"):
             cursor = cursors._qbo_acquire(company, "export")
@@ -190,11 +205,12 @@ class QboExportEngine(models.AbstractModel):
                 continue  # another lane is exporting this company's records
             cursor.last_run_at = fields.Datetime.now()
             for adapter in adapters:
-                done += len(adapter._qbo_cron_export(company=company)[0])
+                done += len(adapter._qbo_cron_export(company=company, deadline=deadline)[0])
+            # The lanes busy with the other companies trigger the job again when they end.
+            if any(adapter._qbo_waiting_companies() for adapter in adapters):
+                self.env.ref(adapters[0]._qbo_retry_cron)._qbo_trigger_lanes()
             break
-        remaining = sum(self.env[adapter._qbo_model].search_count(adapter._qbo_queued_domain())
-                        for adapter in adapters)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
 
     @api.model
     def _qbo_waiting_companies(self):
@@ -203,9 +219,10 @@ class QboExportEngine(models.AbstractModel):
         return self.env["res.company"].browse(company.id for (company,) in groups)
 
     @api.model
-    def _qbo_cron_export(self, limit=CRON_BATCH_SIZE, company=None):
+    def _qbo_cron_export(self, limit=CRON_BATCH_SIZE, company=None, deadline=None):
         """Export one bounded batch of the records queued or waiting for a retry (of ``company``, or
-        of any: each company on its own, one company's failure never stops another's export).
+        of any: each company on its own, one company's failure never stops another's export), starting
+        no request after ``deadline`` (``time.monotonic()``).
 
         :return: ``(records exported, how many are left)``
         """
@@ -215,7 +232,7 @@ class QboExportEngine(models.AbstractModel):
             domain.append(("company_id", "=", company.id))
         records = model.search(domain, order="id", limit=limit)
         if records:
-            self._qbo_export(records)
+            self._qbo_export(records, deadline=deadline)
             self._qbo_refresh_views(records)
         remaining = model.search_count(domain)
         if not remaining:
@@ -245,8 +262,8 @@ class QboExportEngine(models.AbstractModel):
     # === EXPORT === #
 
     @api.model
-    def _qbo_export_company(self, company, records, report):
-        run = ExportRun(company, report)
+    def _qbo_export_company(self, company, records, report, deadline=None):
+        run = ExportRun(company, report, deadline=deadline)
         if not self._qbo_export_begin(run):
             report.busy.append(company.name)
             return
@@ -286,20 +303,33 @@ class QboExportEngine(models.AbstractModel):
 
     @api.model
     def _qbo_units(self, run, records):
-        """Split the records into requests: ``[(operation, records, requestid or None)]``.
+        """Split the records into the requests whose shape is set, and the creations still free to group.
 
-        A record whose previous creation got no answer is sent again with that attempt's requestid
-        (and with its batch companions), so QuickBooks replays it instead of creating a copy.
+        A record whose creation was sent already (its answer lost, or its transaction rolled back
+        since) is sent again in the same request, with the same requestid and its companions still
+        waiting, so QuickBooks replays it instead of creating a copy.
+
+        :return: ``([(operation, records, requestid or None)], creations to group)``
         """
         updates = records.filtered(lambda record: self._qbo_operation(record) == "update")
         creates = records - updates
-        units = [("create", group, requestid)
-                 for requestid, group in creates.filtered("qbo_pending_requestid").grouped("qbo_pending_requestid")
-                 .items()]
-        fresh = creates.filtered(lambda record: not record.qbo_pending_requestid)
-        units += [("create", fresh[start:start + BATCH_SIZE], None) for start in range(0, len(fresh), BATCH_SIZE)]
+        sent = self.env["qbo.export.attempt"]._qbo_sent_requestids(creates)
+        replays = creates.grouped(lambda record: record.qbo_pending_requestid or sent.get(record.id))
+        fresh = replays.pop(None, creates.browse())
+        units = [("create", group, requestid) for requestid, group in replays.items()]
         units += [("update", updates[start:start + BATCH_SIZE], None) for start in range(0, len(updates), BATCH_SIZE)]
-        return units
+        return units, fresh
+
+    @api.model
+    def _qbo_next_unit(self, run, units, fresh):
+        """The next request to send: a replay or an update, else the next creations, by 30 in a batch
+        call when the realm's batch budget allows one now, else one alone (single calls spend the
+        realm's other budget meanwhile: Intuit allows 40 batch calls but 500 calls a minute)."""
+        if units:
+            return units.pop(0), fresh
+        pacer = run.client.pacer
+        size = BATCH_SIZE if len(fresh) > 1 and (not pacer or pacer.book_batch(within=BATCH_PATIENCE)) else 1
+        return ("create", fresh[:size], None), fresh[size:]
 
     @api.model
     def _qbo_send(self, run, records, resolved):
@@ -308,17 +338,20 @@ class QboExportEngine(models.AbstractModel):
         Several requests are in flight at once (up to ``PARALLEL_REQUESTS``), sent by worker
         threads while this thread builds the next payloads and settles the answers already back,
         in order. Only this thread touches the database: each worker thread keeps a client of its
-        own (and its connection), holding the access token read here.
+        own (and its connection), holding the access token read here. Past the run's deadline no
+        request is started: the records left keep waiting, untouched, for the next run.
         """
-        units = self._qbo_units(run, records)
-        if not units:
+        units, fresh = self._qbo_units(run, records)
+        if not (units or fresh):
             return
-        if len(units) == 1:
-            operation, items, requestid, batch = self._qbo_job(run, *units[0], resolved)
+        first, fresh = self._qbo_next_unit(run, units, fresh)
+        if not (units or fresh):
+            operation, items, requestid, batch = self._qbo_job(run, *first, resolved)
             if items:
                 self._qbo_settle(run, operation, items, requestid, _call(run.client, self._qbo_request(
                     operation, items, requestid, batch)))
             return
+        units.insert(0, first)
         token = run.client.get_access_token()
         client = run.client
         workers = threading.local()
@@ -336,12 +369,20 @@ class QboExportEngine(models.AbstractModel):
         queue = []
         try:
             with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
-                for unit in units:
+                while units or fresh:
+                    if queue and run.deadline and time.monotonic() > run.deadline:
+                        break
+                    unit, fresh = self._qbo_next_unit(run, units, fresh)
                     operation, items, requestid, batch = self._qbo_job(run, *unit, resolved)
                     if items:
                         queue.append((operation, items, requestid,
                                       pool.submit(call, self._qbo_request(operation, items, requestid, batch))))
-                    while queue and queue[0][3].done():
+                    # The shape of the next request is chosen when a worker thread is free to send it.
+                    while queue and (queue[0][3].done() or sum(not entry[3].done() for entry in queue)
+                                     >= PARALLEL_REQUESTS):
+                        if not queue[0][3].done():
+                            futures.wait([entry[3] for entry in queue], return_when=futures.FIRST_COMPLETED)
+                            continue
                         self._qbo_settle_head(run, queue)
                 while queue:
                     if not queue[0][3].done():
@@ -377,14 +418,16 @@ class QboExportEngine(models.AbstractModel):
             return operation, items, requestid, False
         if requestid:
             return operation, items, requestid, requestid.startswith(self._qbo_requestid_prefix(run.company) + "b")
-        if len(items) == 1:
-            record, _entity, payload, _expected = items[0]
-            requestid = (self._qbo_create_requestid(record) if operation == "create"
-                         else self._qbo_update_requestid(record, payload))
-            return operation, items, requestid, False
-        payloads = [item[2] for item in items] if operation == "update" else ()
-        return operation, items, self._qbo_batch_requestid(run.company, [item[0] for item in items], operation,
-                                                           payloads), True
+        batch = len(items) > 1
+        sent = records.browse([item[0].id for item in items])
+        if operation == "update":
+            requestid = (self._qbo_batch_requestid(run.company, sent, operation, [item[2] for item in items])
+                         if batch else self._qbo_update_requestid(sent, items[0][2]))
+        else:
+            requestid = (self._qbo_batch_requestid(run.company, sent, operation) if batch
+                         else self._qbo_create_requestid(sent))
+            self.env["qbo.export.attempt"]._qbo_record(sent, requestid)
+        return operation, items, requestid, batch
 
     @staticmethod
     def _qbo_request(operation, items, requestid, batch):

@@ -54,9 +54,9 @@ class QboMoveExport(models.AbstractModel):
         return self._qbo_export(moves)
 
     @api.model
-    def _qbo_cron_export(self, limit=CRON_BATCH_SIZE, company=None):
+    def _qbo_cron_export(self, limit=CRON_BATCH_SIZE, company=None, deadline=None):
         # EXTENDS quickbooks_connector: who queued documents is told when theirs are all done.
-        moves, remaining = super()._qbo_cron_export(limit, company=company)
+        moves, remaining = super()._qbo_cron_export(limit, company=company, deadline=deadline)
         self._qbo_notify_requesters(moves.qbo_export_requested_by)
         return moves, remaining
 

@@ -72,6 +72,40 @@ class TestMoveExportReplay(QboMoveExportCommon):
             self.assert_amounts(move)
 
 
+    def test_batch_replayed_with_part_of_its_records(self):
+        """Three invoices sent in one batch, the answer lost and rolled back; the next export holds two of
+        them only: QuickBooks replays that batch (the same request, whatever the selection), the two are
+        linked to their QuickBooks copies, then the third: each is in QuickBooks once."""
+        partner = self.make_partner("Partial Replay Co")
+        first = self.make_move(partner=partner, lines=[{"price_unit": 10}])
+        self.export(first)
+        moves = self.env["account.move"]
+        for price in (21.5, 22.25, 23.75):
+            moves |= self.make_move(partner=partner, lines=[{"price_unit": price}])
+        self.export_lost_and_rolled_back(moves, "/batch?")
+        self.assertEqual(self.export(moves[:2])["params"]["message"], "2 exported")
+        self.assertEqual(self.export(moves[2])["params"]["message"], "1 exported")
+        self.assertEqual(sorted(doc["Id"] for doc in self.invoices(partner)),
+                         sorted((first | moves).mapped("qbo_id")))
+        self.assertEqual([self.assert_amounts(move)[0] for move in moves],
+                         [Decimal("21.50"), Decimal("22.25"), Decimal("23.75")])
+
+    def test_single_replayed_beside_a_new_invoice(self):
+        """An invoice sent alone, the answer lost and rolled back, is exported again with a new invoice:
+        it is sent alone again (QuickBooks replays it), not in a batch with the new one; no copy."""
+        partner = self.make_partner("Single Beside Co")
+        first = self.make_move(partner=partner, lines=[{"price_unit": 10}])
+        self.export(first)
+        move = self.make_move(partner=partner, lines=[{"price_unit": 31.01}])
+        self.export_lost_and_rolled_back(move, "/invoice?")
+        new = self.make_move(partner=partner, lines=[{"price_unit": 32.02}])
+        self.assertEqual(self.export(move | new)["params"]["message"], "2 exported")
+        self.assertEqual(sorted(doc["Id"] for doc in self.invoices(partner)),
+                         sorted((first | move | new).mapped("qbo_id")))
+        self.assertEqual([self.assert_amounts(record)[0] for record in move | new],
+                         [Decimal("31.01"), Decimal("32.02")])
+
+
 @tagged("post_install", "-at_install")
 class TestMoveExportReplayAutoNumbers(TestMoveExportReplay):
     """The same where QuickBooks numbers sales forms itself: no DocNumber can refuse a second copy."""

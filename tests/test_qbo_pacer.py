@@ -128,6 +128,31 @@ class TestRequestPacer(BaseCase):
         waiting.join()
         self.assertGreaterEqual(time.monotonic() - start, 0.9)
 
+    def test_batch_slot_booked_only_when_free(self):
+        """An export asks for a batch call's slot: none while the realm's batch calls of the minute are
+        booked by another process (and no round trip to the database until one may be free); then the
+        slot is booked, and the batch call that follows takes it without waiting longer."""
+        other = self.process()
+        budget = self.budget()
+        budget.book(True, 1)
+        self.time.now += 10
+        budget.book(True, 39)  # the minute's 40 batch calls: the first frees its place 10 s before the others
+        asked = []
+        book = self.pacer.budget.book
+        self.pacer.budget.book = lambda *args, **kwargs: asked.append(args) or book(*args, **kwargs)
+        self.assertFalse(self.pacer.book_batch(within=0.5))
+        self.assertFalse(self.pacer.book_batch(within=0.5))
+        self.assertEqual(len(asked), 1)
+        free = 1000.0 + 60.0 + margin(60.0) + HOLD  # the first of the 40 slots leaves the minute's window
+        self.time.now = free - 0.6
+        self.assertFalse(self.pacer.book_batch(within=0.5))
+        self.assertEqual(len(asked), 1)
+        self.time.now = free - 0.4
+        self.assertTrue(self.pacer.book_batch(within=0.5))
+        self.assertFalse(other.book_batch(within=0.5), "the one slot free is taken, for every process")
+        self.assertAlmostEqual(self.pacer.wait(batch=True), 0.4)
+        self.assertEqual([args[0] for args in asked], [True, True, False])
+
     def test_five_hundred_a_minute(self):
         """Plain calls: at most 500 in any minute, even at 10 a second, booked a few at a time."""
         times = self.sent_at(501)

@@ -1,0 +1,66 @@
+from odoo import api, fields, models, sql_db
+
+# Attempts are forgotten after this many days (Odoo replays a transaction within seconds).
+ATTEMPT_RETENTION_DAYS = 30
+
+
+class QboExportAttempt(models.Model):
+    """A creation about to be sent to QuickBooks: which request carries the record, and its requestid.
+
+    Written before the call, in a transaction of its own that is committed at once: when Odoo rolls the
+    export back after QuickBooks created the document (a serialization failure, a worker stopped at
+    its time limit, a crash), the export's replay finds the row and sends the record in the same
+    request with the same requestid, so QuickBooks answers with what it created instead of creating a
+    copy, even when the replay would have grouped the records otherwise (another selection, or single
+    calls instead of a batch). The export's own transaction never writes these rows: it could not see
+    them (they are younger than its snapshot) and must not lock them.
+    """
+
+    _name = "qbo.export.attempt"
+    _description = "QuickBooks Creation Sent"
+    _log_access = False
+    _rec_name = "requestid"
+
+    res_model = fields.Char(string="Model", required=True, readonly=True)
+    res_id = fields.Integer(string="Record", required=True, readonly=True)
+    generation = fields.Integer(string="Export Generation", readonly=True,
+                                help="The record's export generation when it was sent (a refused creation "
+                                     "starts a new one, sent anew).")
+    requestid = fields.Char(string="Request ID", required=True, readonly=True)
+    sent_at = fields.Datetime(string="Sent At", readonly=True, default=fields.Datetime.now)
+
+    _sql_constraints = [
+        ("record_generation_uniq", "UNIQUE(res_model, res_id, generation)",
+         "A record's creation is sent in one request per export generation."),
+    ]
+
+    @api.model
+    def _qbo_sent_requestids(self, records):
+        """The requestids the records' current creations were sent with: ``{record id: requestid}``.
+
+        Read on a connection of its own: an attempt recorded after this transaction began counts too.
+        """
+        if not records:
+            return {}
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute("""SELECT res_id, generation, requestid FROM qbo_export_attempt
+                           WHERE res_model = %s AND res_id IN %s""", [records._name, tuple(records.ids)])
+            rows = cr.fetchall()
+        generations = {record.id: record.qbo_export_generation for record in records}
+        return {res_id: requestid for res_id, generation, requestid in rows if generations[res_id] == generation}
+
+    @api.model
+    def _qbo_record(self, records, requestid):
+        """Record, committed at once in a transaction of its own, that the records' creations are sent
+        with ``requestid`` (a replay of an earlier attempt keeps its row)."""
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute("""INSERT INTO qbo_export_attempt (res_model, res_id, generation, requestid, sent_at)
+                          SELECT %s, unnest(%s::int[]), unnest(%s::int[]), %s, now() at time zone 'UTC'
+                          ON CONFLICT (res_model, res_id, generation) DO NOTHING""",
+                       [records._name, records.ids, [record.qbo_export_generation for record in records],
+                        requestid])
+
+    @api.autovacuum
+    def _gc_qbo_export_attempts(self):
+        self.env.cr.execute("DELETE FROM qbo_export_attempt WHERE sent_at < now() at time zone 'UTC' - %s::interval",
+                            [f"{ATTEMPT_RETENTION_DAYS} days"])

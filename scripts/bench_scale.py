@@ -305,6 +305,14 @@ def export_scenario(args, sandbox, settings):
               f"{statistics.median(small_done):.1f} s (median), {max(small_done):.1f} s (last); each one's own "
               f"least time {least(small):.1f} s; the company of {args.big} done after "
               f"{done_at.get(big, float('nan')):.1f} s")
+    if big in done_at:
+        # Intuit's ceiling for one realm and app: 40 batch calls of 30 and 460 single calls a minute.
+        ceiling = settings["batch_per_minute"] * 30 + settings["per_minute"] - settings["batch_per_minute"]
+        print(f"Export: the company of {args.big}: {60 * args.big / done_at[big]:.0f} invoices a minute "
+              f"({counts.get((realms[big], 'batch'), 0)} batch calls, {counts.get((realms[big], 'other'), 0)} "
+              f"other calls); Intuit's ceiling for one realm {ceiling} a minute: least "
+              f"{args.big / ceiling:.2f} min, done in {done_at[big] / 60:.2f} min, ratio "
+              f"{done_at[big] / 60 / (args.big / ceiling):.2f}")
     copies = {company.name: (held.get(company.id), size) for company, size in zip(companies, sizes)
               if held.get(company.id) != size}
     print(f"Export: QuickBooks holds {sum(held.values())} invoices in the {len(companies)} companies"

@@ -203,6 +203,30 @@ MUTANTS = [
         "            if True:",
         ("TestSyncCoreConcurrency.test_stream_served_since_the_snapshot",),
     ),
+    Mutant(
+        "creations sent without recording their request", "models/qbo_export_engine.py",
+        '            self.env["qbo.export.attempt"]._qbo_record(sent, requestid)\n',
+        "",
+        ("TestMoveExportReplay",),
+    ),
+    Mutant(
+        "creations wait for the batch budget", "models/qbo_export_engine.py",
+        "        size = BATCH_SIZE if len(fresh) > 1 and (not pacer or pacer.book_batch(within=BATCH_PATIENCE)) else 1",
+        "        size = BATCH_SIZE if len(fresh) > 1 else 1",
+        ("TestExportLanes.test_creations_go_alone_while_the_batch_budget_is_spent",),
+    ),
+    Mutant(
+        "export call past its deadline", "models/qbo_export_engine.py",
+        "                    if queue and run.deadline and time.monotonic() > run.deadline:",
+        "                    if False:",
+        ("TestExportLanes.test_call_ends_at_its_deadline",),
+    ),
+    Mutant(
+        "a realm down stops the payment job", "models/qbo_payment_pull.py",
+        "            except (UserError, QboApiError) as error:\n                _logger.info(\"QuickBooks: payment sync",
+        "            except UserError as error:\n                _logger.info(\"QuickBooks: payment sync",
+        ("TestPullLanes",),
+    ),
 ]
 
 

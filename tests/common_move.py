@@ -123,3 +123,37 @@ class QboMoveExportCommon(QboTestCommon):
         self.assertEqual(total, Decimal(str(move.amount_total)).quantize(Decimal("0.01")), move.name)
         self.assertEqual(move.qbo_state, "exported", move.qbo_error)
         return total, tax
+
+
+class QboTwoCompaniesCommon(QboMoveExportCommon):
+    """A second company (``cls.other``), connected to a QuickBooks company of its own (``cls.other_qbo``)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.setup_other_company(name="Lanes Second Co")
+        other = cls.other["company"]
+        other.write({
+            "qbo_client_id": cls.SANDBOX_CLIENT_ID, "qbo_client_secret": cls.SANDBOX_CLIENT_SECRET,
+            "qbo_environment": "custom", "qbo_discovery_url": cls.sandbox_server.discovery_url,
+            "qbo_default_income_account_id": cls.other["default_account_revenue"].id,
+            "qbo_default_expense_account_id": cls.other["default_account_expense"].id,
+            "qbo_default_product_id": cls.service.id,
+        })
+        cls.admin_user.company_ids |= other
+        cls.other_qbo = cls.create_sandbox_company("Lanes Second QuickBooks")
+        cls.qbo_connect(other, cls.other_qbo.realm_id)
+
+    def queued(self, company, prices):
+        """Posted invoices of ``company``, one per price, queued for export."""
+        moves = self.env["account.move"]
+        for price in prices:
+            move = self.env["account.move"].with_company(company).create({
+                "move_type": "out_invoice", "partner_id": self.partner_a.id, "invoice_date": "2019-01-01",
+                "invoice_line_ids": [Command.create({"product_id": self.service.id, "price_unit": price,
+                                                     "tax_ids": [Command.clear()]})],
+            })
+            move.action_post()
+            moves |= move
+        moves._qbo_write({"qbo_state": "to_send"})
+        return moves

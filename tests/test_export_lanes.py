@@ -1,48 +1,18 @@
 import time
 from unittest.mock import patch
 
-from odoo import Command
 from odoo.tests import tagged
 
 from ..const import BATCH_SIZE, PACING_PARAMETER
 from ..models import qbo_export_engine
 from ..qbo_sandbox import limits
-from .common_move import QboMoveExportCommon
+from .common_move import QboTwoCompaniesCommon
 
 
 @tagged("post_install", "-at_install")
-class TestExportLanes(QboMoveExportCommon):
+class TestExportLanes(QboTwoCompaniesCommon):
     """The export job serves one company per call, the least recently served first, and wakes all its
     lanes: a company with many documents waiting never holds another one's back."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.other = cls.setup_other_company(name="Lanes Second Co")
-        other = cls.other["company"]
-        other.write({
-            "qbo_client_id": cls.SANDBOX_CLIENT_ID, "qbo_client_secret": cls.SANDBOX_CLIENT_SECRET,
-            "qbo_environment": "custom", "qbo_discovery_url": cls.sandbox_server.discovery_url,
-            "qbo_default_income_account_id": cls.other["default_account_revenue"].id,
-            "qbo_default_expense_account_id": cls.other["default_account_expense"].id,
-            "qbo_default_product_id": cls.service.id,
-        })
-        cls.admin_user.company_ids |= other
-        cls.other_qbo = cls.create_sandbox_company("Lanes Second QuickBooks")
-        cls.qbo_connect(other, cls.other_qbo.realm_id)
-
-    def queued(self, company, prices):
-        moves = self.env["account.move"]
-        for price in prices:
-            move = self.env["account.move"].with_company(company).create({
-                "move_type": "out_invoice", "partner_id": self.partner_a.id, "invoice_date": "2019-01-01",
-                "invoice_line_ids": [Command.create({"product_id": self.service.id, "price_unit": price,
-                                                     "tax_ids": [Command.clear()]})],
-            })
-            move.action_post()
-            moves |= move
-        moves._qbo_write({"qbo_state": "to_send"})
-        return moves
 
     def test_companies_served_in_turn(self):
         """Each call exports one company's documents; the company just served waits for the other's

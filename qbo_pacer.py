@@ -210,25 +210,33 @@ class RequestPacer:
             self.batch_free_at = float("-inf")
 
     def _take(self, batch_only):
-        """Take this process's next slot of the stage (booking when none is left) and wait until it starts."""
-        with self.lock:
-            slots = self.slots[batch_only]
-            now = self.clock()
-            expired = False
-            while slots and slots[0] + HOLD < now:
-                slots.popleft()
-                expired = True
-            if expired:
-                self.block[batch_only] = max(1, self.block[batch_only] // 2)
-            if not slots:
-                if not expired and not batch_only and self.bookings:
-                    self.block[batch_only] = min(BLOCK_MAX, self.block[batch_only] + 1)
-                starts, shared_now = self.budget.book(batch_only, self.block[batch_only])
-                self.bookings += 1
-                offset = self.clock() - shared_now
-                slots.extend(start + offset for start in starts)
-            start = slots.popleft()
-        delay = start - self.clock()
-        if delay > 0:
-            self.sleep(delay)
-        return max(delay, 0.0)
+        """Take this process's next slot of the stage (booking when none is left) and wait until it starts.
+
+        A thread that wakes up too late to use its slot (a loaded machine) takes another one: the
+        windows counted the slot within ``HOLD`` of its start, not later.
+        """
+        waited = 0.0
+        while True:
+            with self.lock:
+                slots = self.slots[batch_only]
+                now = self.clock()
+                expired = False
+                while slots and slots[0] + HOLD < now:
+                    slots.popleft()
+                    expired = True
+                if expired:
+                    self.block[batch_only] = max(1, self.block[batch_only] // 2)
+                if not slots:
+                    if not expired and not batch_only and self.bookings:
+                        self.block[batch_only] = min(BLOCK_MAX, self.block[batch_only] + 1)
+                    starts, shared_now = self.budget.book(batch_only, self.block[batch_only])
+                    self.bookings += 1
+                    offset = self.clock() - shared_now
+                    slots.extend(start + offset for start in starts)
+                start = slots.popleft()
+            delay = start - self.clock()
+            if delay > 0:
+                self.sleep(delay)
+                waited += delay
+            if self.clock() <= start + HOLD:
+                return waited

@@ -204,6 +204,12 @@ MUTANTS = [
         ("TestSyncCoreConcurrency.test_stream_served_since_the_snapshot",),
     ),
     Mutant(
+        "a thread waking late calls on its old slot", "qbo_pacer.py",
+        "            if self.clock() <= start + HOLD:",
+        "            if True:",
+        ("TestRequestPacer.test_thread_waking_late_takes_another_slot",),
+    ),
+    Mutant(
         "creations sent without recording their request", "models/qbo_export_engine.py",
         '            self.env["qbo.export.attempt"]._qbo_record(sent, requestid)\n',
         "",

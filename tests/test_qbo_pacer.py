@@ -172,6 +172,22 @@ class TestRequestPacer(BaseCase):
         self.assertEqual(self.pacer.bookings, bookings + 1)
         self.assertLess(self.pacer.block[False], block)
 
+    def test_thread_waking_late_takes_another_slot(self):
+        """A thread that wakes up after its slot's hold (a loaded machine) does not call on that slot,
+        which the windows counted earlier: it books another one, starting when it is there."""
+        self.sent_at(10)
+        bookings = self.pacer.bookings
+
+        def late_sleep(seconds):
+            self.time.sleep(seconds + 0.5)
+            self.pacer.sleep = self.time.sleep
+
+        self.pacer.sleep = late_sleep
+        self.pacer.wait()
+        slot = 1001.0 + HOLD + MARGIN  # the 11th call's slot, which the thread overslept
+        self.assertAlmostEqual(self.time.now, slot + 0.5)
+        self.assertEqual(self.pacer.bookings, bookings + 2, "the late thread booked a slot of its own")
+
     def test_a_pause_holds_every_process(self):
         """QuickBooks asks one process for a pause: the others' next calls wait for it too."""
         other = self.process()

@@ -33,3 +33,8 @@ from . import qbo_webhook_event
 from . import qbo_event_rule
 from . import qbo_event_processor
 from . import qbo_cdc_pull
+from . import qbo_document_import
+from . import qbo_invoice_import
+from . import qbo_credit_memo_import
+from . import qbo_bill_import
+from . import qbo_vendor_credit_import

@@ -5,6 +5,7 @@ from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES
 
 QBO_MOVE_STATES = [
     ("not_exported", "Not exported"),
+    ("imported", "Imported from QuickBooks"),
     ("to_send", "To export"),
     ("exported", "Exported"),
     ("changed", "Changed in Odoo since export"),
@@ -30,6 +31,10 @@ class AccountMove(models.Model):
     qbo_amount_tax = fields.Monetary(string="QuickBooks Tax", copy=False, readonly=True)
     qbo_export_requested_by = fields.Many2one("res.users", string="QuickBooks Export Requested by", copy=False,
                                               readonly=True)
+    qbo_imported = fields.Boolean(
+        string="Created in QuickBooks", copy=False, readonly=True,
+        help="Imported from QuickBooks: QuickBooks holds its reference version, Odoo never sends it back; "
+             "change, void or delete it in QuickBooks.")
 
     # === CRUD / OVERRIDES === #
 
@@ -45,6 +50,7 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         # EXTENDS 'account': a document reset to draft differs (or will) from its QuickBooks copy.
+        self._qbo_check_not_imported()
         result = super().button_draft()
         exported = self.filtered(lambda move: move.qbo_id and move.qbo_state not in ("voided", "changed"))
         exported.sudo()._qbo_write({"qbo_state": "changed"})
@@ -56,6 +62,7 @@ class AccountMove(models.Model):
         # EXTENDS 'account': the QuickBooks copy of a cancelled document is voided first; if QuickBooks
         # refuses (payments applied there), nothing is cancelled.
         # Odoo cancels first: a refusal from QuickBooks then rolls the whole cancellation back.
+        self._qbo_check_not_imported()
         to_void = self.filtered(lambda move: move.qbo_id and move.qbo_state != "voided")
         result = super().button_cancel()
         if to_void:
@@ -90,9 +97,13 @@ class AccountMove(models.Model):
         """
         self._qbo_check_access("manager", "write")
         from_expenses = self.filtered("expense_sheet_id")
-        documents = (self - from_expenses).filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
+        imported = self.filtered("qbo_imported")
+        documents = (self - from_expenses - imported).filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
         posted = documents.filtered(lambda move: move.state == "posted")
-        skipped = len(self) - len(posted) - len(from_expenses)
+        skipped = len(self) - len(posted) - len(from_expenses) - len(imported)
+        if imported and not posted:
+            raise UserError(_("QuickBooks: %s created in QuickBooks, never sent back by Odoo; change it in "
+                              "QuickBooks.", ", ".join(imported.mapped("display_name"))))
         for company in posted.company_id.sudo():
             if company.qbo_state != "connected":
                 raise UserError(company._qbo_not_connected_message())
@@ -107,9 +118,14 @@ class AccountMove(models.Model):
                 message += " " + _("%s skipped: not posted.", skipped)
             if from_expenses:
                 message += " " + _("%s skipped: exported with their expense report.", len(from_expenses))
+            if imported:
+                message += " " + _("%s skipped: created in QuickBooks.", len(imported))
             return self._qbo_notification(message, "info")
         report = self.env["qbo.move.export"].sudo()._qbo_export_moves(posted.sudo())
-        return self._qbo_notification(report.message(skipped, len(from_expenses)), report.notification_type())
+        message = report.message(skipped, len(from_expenses))
+        if imported:
+            message += ", " + _("%s skipped: created in QuickBooks", len(imported))
+        return self._qbo_notification(message, report.notification_type())
 
     def action_qbo_retry(self):
         """Export again the documents whose export failed (or changed since their export)."""
@@ -166,4 +182,12 @@ class AccountMove(models.Model):
         """Whether this move is a document exported on its own: the entries of expense reports go to
         QuickBooks with their expenses (as a Purchase or a Bill), never a second time as a move."""
         self.ensure_one()
-        return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id
+        return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id and not self.qbo_imported
+
+    def _qbo_check_not_imported(self):
+        """Refuse to reset or cancel in Odoo a posted document created in QuickBooks: QuickBooks holds its
+        reference version (the import applies QuickBooks' changes, with the context key ``qbo_import``)."""
+        imported = self.filtered(lambda move: move.qbo_imported and move.state == "posted")
+        if imported and not self.env.context.get("qbo_import"):
+            raise UserError(_("QuickBooks: %s was created in QuickBooks; change, void or delete it there, and Odoo "
+                              "follows.", ", ".join(imported.mapped("display_name"))))

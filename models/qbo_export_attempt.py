@@ -13,7 +13,8 @@ class QboExportAttempt(models.Model):
     request with the same requestid, so QuickBooks answers with what it created instead of creating a
     copy, even when the replay would have grouped the records otherwise (another selection, or single
     calls instead of a batch). The export's own transaction never writes these rows: it could not see
-    them (they are younger than its snapshot) and must not lock them.
+    them (they are younger than its snapshot) and must not lock them. Records and companies are plain
+    ids: the row is committed before the records' own transaction, which may create them.
     """
 
     _name = "qbo.export.attempt"
@@ -21,6 +22,7 @@ class QboExportAttempt(models.Model):
     _log_access = False
     _rec_name = "requestid"
 
+    company_id = fields.Integer(string="Company", readonly=True, index=True)
     res_model = fields.Char(string="Model", required=True, readonly=True)
     res_id = fields.Integer(string="Record", required=True, readonly=True)
     generation = fields.Integer(string="Export Generation", readonly=True,
@@ -54,11 +56,27 @@ class QboExportAttempt(models.Model):
         """Record, committed at once in a transaction of its own, that the records' creations are sent
         with ``requestid`` (a replay of an earlier attempt keeps its row)."""
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute("""INSERT INTO qbo_export_attempt (res_model, res_id, generation, requestid, sent_at)
-                          SELECT %s, unnest(%s::int[]), unnest(%s::int[]), %s, now() at time zone 'UTC'
+            cr.execute("""INSERT INTO qbo_export_attempt (company_id, res_model, res_id, generation, requestid,
+                                                          sent_at)
+                          SELECT %s, %s, unnest(%s::int[]), unnest(%s::int[]), %s, now() at time zone 'UTC'
                           ON CONFLICT (res_model, res_id, generation) DO NOTHING""",
-                       [records._name, records.ids, [record.qbo_export_generation for record in records],
-                        requestid])
+                       [records.company_id[:1].id, records._name, records.ids,
+                        [record.qbo_export_generation for record in records], requestid])
+
+    @api.model
+    def _qbo_unsettled_since(self, company, model):
+        """When the oldest creation of ``company``'s records of ``model`` still unsettled was sent (its
+        record has no QuickBooks Id yet, and the same export generation), or None: QuickBooks may hold
+        what it created without Odoo knowing yet. Read on a connection of its own (the latest commits).
+        """
+        table = self.env[model]._table
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(f"""SELECT min(attempt.sent_at) FROM qbo_export_attempt attempt
+                             JOIN "{table}" record ON record.id = attempt.res_id
+                                                  AND record.qbo_export_generation = attempt.generation
+                            WHERE attempt.res_model = %s AND attempt.company_id = %s AND record.qbo_id IS NULL""",
+                       [model, company.id])
+            return cr.fetchone()[0]
 
     @api.autovacuum
     def _gc_qbo_export_attempts(self):

@@ -138,6 +138,16 @@ class QboPullEngine(models.AbstractModel):
     def _qbo_cron_pull(self, limit):
         """Pull the stream of the connected company served least recently, one company per call,
         and tell the runner how much is left (it calls again, committing in between)."""
+        report, left = self._qbo_cron_pull_step(limit)
+        self.env["ir.cron"]._notify_progress(done=max(report.work, 1), remaining=report.remaining + left)
+        return report
+
+    @api.model
+    def _qbo_cron_pull_step(self, limit):
+        """Pull the stream of the due company served least recently (a failure is logged, not raised).
+
+        :return: ``(report, how many companies are still due)``
+        """
         report = self._qbo_new_report()
         for company in self._qbo_due_companies():
             try:
@@ -147,9 +157,7 @@ class QboPullEngine(models.AbstractModel):
                 self._qbo_log_failure(company, error)
             if company.name not in report.busy:
                 break
-        left = len(self._qbo_due_companies())
-        self.env["ir.cron"]._notify_progress(done=max(report.work, 1), remaining=report.remaining + left)
-        return report
+        return report, len(self._qbo_due_companies())
 
     # === THE RUN === #
 

@@ -12,6 +12,10 @@ STREAMS = [
     ("cdc", "Change data capture"),
     ("events", "Change processing"),
     ("export", "Exports"),
+    ("import_invoice", "Invoices created in QuickBooks"),
+    ("import_credit_memo", "Credit memos created in QuickBooks"),
+    ("import_bill", "Bills created in QuickBooks"),
+    ("import_vendor_credit", "Vendor credits created in QuickBooks"),
 ]
 
 

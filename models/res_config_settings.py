@@ -38,6 +38,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.qbo_expense_payment_account_id", readonly=False,
         domain="[('account_type', 'in', ('asset_cash', 'liability_credit_card')), ('company_ids', 'in', company_id)]")
     qbo_expense_start_date = fields.Date(related="company_id.qbo_expense_start_date", readonly=False)
+    qbo_import_documents = fields.Boolean(related="company_id.qbo_import_documents", readonly=False)
+    qbo_import_start_date = fields.Date(related="company_id.qbo_import_start_date", readonly=False)
+    qbo_import_invoices = fields.Boolean(related="company_id.qbo_import_invoices", readonly=False)
+    qbo_import_credit_memos = fields.Boolean(related="company_id.qbo_import_credit_memos", readonly=False)
+    qbo_import_bills = fields.Boolean(related="company_id.qbo_import_bills", readonly=False)
+    qbo_import_vendor_credits = fields.Boolean(related="company_id.qbo_import_vendor_credits", readonly=False)
     qbo_export_on_post = fields.Boolean(related="company_id.qbo_export_on_post", readonly=False)
     qbo_send_on_export = fields.Boolean(related="company_id.qbo_send_on_export", readonly=False)
     qbo_default_product_id = fields.Many2one(

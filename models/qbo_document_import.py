@@ -1,0 +1,325 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import Command, _, api, models, sql_db
+from odoo.exceptions import UserError
+
+from ..qbo_client import parse_qbo_time
+from ..qbo_master_data import SyncSummary
+from ..qbo_payload.money import cents
+from .qbo_export_engine import SyncReport
+
+# Documents handled per company and kind in one call of the import job or of Import Now.
+BATCH_SIZE = 200
+# The journals of documents created in QuickBooks, by journal type: (code, name).
+IMPORT_JOURNALS = {"sale": ("QBINV", "QuickBooks Invoices"), "purchase": ("QBBIL", "QuickBooks Bills")}
+# A document QuickBooks created this long before the oldest creation Odoo sent and has no answer to yet
+# may be that creation (the clocks of Odoo and Intuit differ by a little).
+CLOCK_MARGIN = timedelta(minutes=1)
+# The line details that carry a product or an account.
+SALES_DETAIL = "SalesItemLineDetail"
+ITEM_EXPENSE_DETAIL = "ItemBasedExpenseLineDetail"
+ACCOUNT_EXPENSE_DETAIL = "AccountBasedExpenseLineDetail"
+
+
+class DocumentImportReport(SyncReport):
+    """What an import of documents created in QuickBooks did."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.imported = 0
+        self.held = 0  # imported in draft: Odoo's amounts differ from QuickBooks'
+
+    def message(self):
+        parts = [self.env._("%s documents imported", self.imported)]
+        if self.held:
+            parts.append(self.env._("%s of them held in draft: amounts differ", self.held))
+        if self.remaining:
+            parts.append(self.env._("more are being imported in the background"))
+        return ", ".join(parts + self.common_parts())
+
+
+class QboDocumentImport(models.AbstractModel):
+    """Documents created in QuickBooks become Odoo documents: the adapters of the pull engine for
+    invoices, credit memos, bills and vendor credits (``_qbo_entity``, ``_qbo_move_type``).
+
+    The customers, vendors, items and accounts they refer to are linked through the mapping (matched,
+    else created in Odoo), their tax codes become Odoo taxes through the tax mapping (a code with no
+    Odoo tax stops the document, naming the code), their currency and exchange rate are QuickBooks',
+    their DocNumber is their number in Odoo (in a journal of their own). A document is posted only when
+    Odoo's total and tax equal QuickBooks' to the cent; otherwise it stays in draft with both figures.
+    Documents Odoo exported are never imported back: those linked already, and those QuickBooks may
+    have created for an export whose answer Odoo has not recorded yet (``qbo.export.attempt``), which
+    wait for the next run.
+    """
+
+    _name = "qbo.document.import"
+    _inherit = "qbo.pull.engine"
+    _description = "QuickBooks Import of Documents"
+
+    _qbo_move_type = None  # the Odoo move type of the documents of ``_qbo_entity``
+    _qbo_type_field = None  # the company's setting that turns this kind of document on
+
+    @api.model
+    def _cron_qbo_import_documents(self):
+        """Import the documents created in QuickBooks, each kind for the company it served least recently
+        (one company per kind and call); the runner calls again while some are left."""
+        done = remaining = 0
+        for adapter in self._qbo_import_adapters():
+            report, left = adapter._qbo_cron_pull_step(BATCH_SIZE)
+            done += report.work
+            remaining += report.remaining + left
+        self.env["ir.cron"]._notify_progress(done=max(done, 1), remaining=remaining)
+
+    @api.model
+    def _qbo_import_adapters(self):
+        return [self.env[name] for name in sorted(self.env.registry.descendants([self._name], "_inherit"))
+                if name != self._name]
+
+    # === ENGINE HOOKS === #
+
+    @api.model
+    def _qbo_new_report(self):
+        return DocumentImportReport(self.env)
+
+    @api.model
+    def _qbo_due_companies(self):
+        return super()._qbo_due_companies().filtered(
+            lambda company: company.qbo_import_documents and company[self._qbo_type_field])
+
+    @api.model
+    def _qbo_pull_conditions(self, run):
+        """Only documents dated from the company's start date on."""
+        if run.company.qbo_import_start_date:
+            return [f"TxnDate >= '{run.company.qbo_import_start_date.isoformat()}'"]
+        return []
+
+    @api.model
+    def _qbo_pull_context(self, run, docs):
+        """The documents Odoo holds already and what the page's documents refer to, read at once.
+
+        What Odoo holds is read in this transaction and on a connection of its own, after QuickBooks
+        answered: an export committed since this transaction began counts too, and one still running is
+        found by its attempt.
+        """
+        qbo_ids = [str(doc["Id"]) for doc in docs]
+        query = "SELECT qbo_id FROM account_move WHERE company_id = %s AND move_type = %s AND qbo_id = ANY(%s)"
+        params = [run.company.id, self._qbo_move_type, qbo_ids]
+        self.env.flush_all()
+        self.env.cr.execute(query, params)
+        held = {row[0] for row in self.env.cr.fetchall()}
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(query, params)
+            held.update(row[0] for row in cr.fetchall())
+        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_since(run.company, "account.move")
+        todo = [doc for doc in docs if str(doc["Id"]) not in held]
+        return {
+            "held": held,
+            "unsettled": unsettled and unsettled - CLOCK_MARGIN,
+            "refs": self._qbo_resolve_refs(run, todo) if todo else {},
+            "settings": run.company._qbo_export_settings(run.client),
+        }
+
+    @api.model
+    def _qbo_pull_one(self, run, doc, context):
+        if str(doc["Id"]) in context["held"]:
+            return False  # exported from Odoo, or imported already: changes follow the event rules
+        created = parse_qbo_time(doc["MetaData"]["CreateTime"])
+        if context["unsettled"] and created >= context["unsettled"]:
+            # Perhaps an export whose answer Odoo has not recorded yet: read it again next time.
+            if str(doc["Id"]) not in run.retry_ids:
+                run.retry_ids.append(str(doc["Id"]))
+            return False
+        move = self._qbo_create_move(run, doc, context)
+        run.report.imported += 1
+        message = self._qbo_check_amounts(move, doc)
+        if message:
+            run.report.held += 1
+            move._qbo_write({"qbo_state": "error", "qbo_error": message})
+            run.report.errors.append((move.display_name, message))
+        else:
+            move.action_post()
+        run.logs.append(dict(self._qbo_pull_log_values(run, move, "create", "error" if message else "success",
+                                                       message), qbo_doc_number=doc.get("DocNumber") or False))
+        run.notes[move] = Markup("%s %s%s") % (
+            _("Imported from QuickBooks:"), self._qbo_pull_label(doc),
+            Markup("<br/>%s") % message if message else "")
+        return True
+
+    # === THE DOCUMENT === #
+
+    @api.model
+    def _qbo_party_kind(self):
+        return "customer" if self._qbo_move_type in ("out_invoice", "out_refund") else "vendor"
+
+    @api.model
+    def _qbo_resolve_refs(self, run, docs):
+        """Link (or create in Odoo) the partners, items and accounts the documents refer to.
+
+        :return: ``{"customer"|"vendor"|"product"|"account": {qbo_id: record}}``
+        """
+        party = self._qbo_party_kind()
+        wanted = {party: set(), "product": set(), "account": set()}
+        for doc in docs:
+            wanted[party].add(str(doc[f"{party.capitalize()}Ref"]["value"]))
+            for line in doc.get("Line") or []:
+                detail = line.get(line.get("DetailType")) or {}
+                if detail.get("ItemRef"):
+                    wanted["product"].add(str(detail["ItemRef"]["value"]))
+                for field in ("AccountRef", "DiscountAccountRef"):
+                    if detail.get(field):
+                        wanted["account"].add(str(detail[field]["value"]))
+        sync = self.env["qbo.master.data.sync"]
+        resolved = {}
+        for kind, qbo_ids in wanted.items():
+            entity = {"customer": "Customer", "vendor": "Vendor", "product": "Item", "account": "Account"}[kind]
+            found = self.env["qbo.mapping"]._records_for(run.company, entity, qbo_ids)
+            missing = qbo_ids - set(found)
+            if missing:
+                summary = SyncSummary()
+                found.update(sync._qbo_import(run.company, kind, sync._qbo_fetch_ids(run.client, kind, missing),
+                                              summary))
+            resolved[kind] = found
+        return resolved
+
+    @api.model
+    def _qbo_create_move(self, run, doc, context):
+        """Create the Odoo document (in draft) of a QuickBooks document.
+
+        :raise UserError: when something it refers to has no Odoo counterpart (named in the message)
+        """
+        refs = context["refs"]
+        party = self._qbo_party_kind()
+        partner = refs[party].get(str(doc[f"{party.capitalize()}Ref"]["value"]))
+        if not partner:
+            raise UserError(_("QuickBooks %(party)s %(name)s could not be linked to an Odoo contact.",
+                              party=party, name=doc[f"{party.capitalize()}Ref"].get("name") or
+                              doc[f"{party.capitalize()}Ref"]["value"]))
+        currency = self._qbo_currency(run, doc)
+        journal = self._qbo_import_journal(run.company)
+        values = {
+            "move_type": self._qbo_move_type,
+            "journal_id": journal.id,
+            "partner_id": partner.id,
+            "invoice_date": doc["TxnDate"],
+            "currency_id": currency.id,
+            "invoice_line_ids": self._qbo_line_commands(run, doc, context),
+            "qbo_id": str(doc["Id"]),
+            "qbo_sync_token": str(doc.get("SyncToken", "")),
+            "qbo_doc_number": doc.get("DocNumber") or False,
+            "qbo_imported": True,
+            "qbo_state": "imported",
+            "qbo_amount_total": float(doc.get("TotalAmt") or 0),
+            "qbo_amount_tax": float((doc.get("TxnTaxDetail") or {}).get("TotalTax") or 0),
+        }
+        if doc.get("DocNumber"):
+            values["name"] = doc["DocNumber"]
+            if party == "vendor":
+                values["ref"] = doc["DocNumber"]
+        if doc.get("DueDate"):
+            values["invoice_date_due"] = doc["DueDate"]
+        if currency != run.company.currency_id and doc.get("ExchangeRate"):
+            # QuickBooks gives home currency per unit of the document's; Odoo the reverse.
+            values["invoice_currency_rate"] = 1 / float(doc["ExchangeRate"])
+        return self.env["account.move"].with_company(run.company).with_context(
+            qbo_no_push=True, check_move_validity=False).create(values)
+
+    @api.model
+    def _qbo_currency(self, run, doc):
+        code = (doc.get("CurrencyRef") or {}).get("value")
+        if not code or code == run.company.currency_id.name:
+            return run.company.currency_id
+        currency = self.env["res.currency"].search([("name", "=", code)], limit=1)
+        if not currency:
+            raise UserError(_("QuickBooks: the currency %s of this document is not active in Odoo; activate it "
+                              "(Accounting > Configuration > Currencies) and read it again.", code))
+        return currency
+
+    @api.model
+    def _qbo_import_journal(self, company):
+        """The journal of the documents of this kind created in QuickBooks (created on first use)."""
+        journal_type = "sale" if self._qbo_party_kind() == "customer" else "purchase"
+        code, name = IMPORT_JOURNALS[journal_type]
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", journal_type), ("code", "=", code)], limit=1)
+        return journal or self.env["account.journal"].with_company(company).create({
+            "name": name, "code": code, "type": journal_type, "company_id": company.id})
+
+    @api.model
+    def _qbo_line_commands(self, run, doc, context):
+        """The document's lines as Odoo invoice lines (sub-totals left out: Odoo computes them)."""
+        refs = context["refs"]
+        us = context["settings"]["us"]
+        commands = []
+        taxed = []
+        for line in doc.get("Line") or []:
+            kind = line.get("DetailType")
+            detail = line.get(kind) or {}
+            if kind in (SALES_DETAIL, ITEM_EXPENSE_DETAIL, ACCOUNT_EXPENSE_DETAIL):
+                values = {"name": line.get("Description") or False,
+                          "tax_ids": [Command.set(self._qbo_line_taxes(run, doc, detail, us).ids)]}
+                if kind == ACCOUNT_EXPENSE_DETAIL:
+                    account = refs["account"].get(str(detail["AccountRef"]["value"]))
+                    if not account:
+                        raise UserError(_("QuickBooks account %s could not be linked to an Odoo account.",
+                                          detail["AccountRef"].get("name") or detail["AccountRef"]["value"]))
+                    values.update(account_id=account.id, quantity=1, price_unit=float(line["Amount"]))
+                else:
+                    product = refs["product"].get(str(detail["ItemRef"]["value"]))
+                    if not product:
+                        raise UserError(_("QuickBooks item %s could not be linked to an Odoo product.",
+                                          detail["ItemRef"].get("name") or detail["ItemRef"]["value"]))
+                    quantity = float(detail.get("Qty") or 1)
+                    price = detail.get("UnitPrice")
+                    values.update(product_id=product.id, quantity=quantity,
+                                  price_unit=float(price) if price is not None else float(line["Amount"]) / quantity)
+                    values["name"] = values["name"] or product.display_name
+                commands.append(Command.create(values))
+                taxed.append(values["tax_ids"][0][2])
+            elif kind == "DiscountLineDetail":
+                account = refs["account"].get(str((detail.get("DiscountAccountRef") or {}).get("value")))
+                same_taxes = [ids for ids in taxed if ids]
+                commands.append(Command.create({
+                    "name": line.get("Description") or _("Discount"), "quantity": 1,
+                    "price_unit": -float(line["Amount"]),
+                    "account_id": (account or run.company.qbo_default_income_account_id).id,
+                    "tax_ids": [Command.set(same_taxes[0] if same_taxes and all(
+                        ids == same_taxes[0] for ids in same_taxes) else [])],
+                }))
+            elif kind == "DescriptionOnly" and line.get("Description"):
+                commands.append(Command.create({"display_type": "line_note", "name": line["Description"]}))
+        return commands
+
+    @api.model
+    def _qbo_line_taxes(self, run, doc, detail, us):
+        """The Odoo taxes of a line, through the tax mapping.
+
+        :raise UserError: naming the QuickBooks tax code no Odoo tax is mapped to
+        """
+        code = str((detail.get("TaxCodeRef") or {}).get("value") or "")
+        if us:
+            if code != "TAX":
+                return self.env["account.tax"]
+            code = str(((doc.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value") or "")
+        if not code:
+            return self.env["account.tax"]
+        use = "sale" if self._qbo_party_kind() == "customer" else "purchase"
+        maps = self.env["qbo.tax.map"].search([("company_id", "=", run.company.id), ("qbo_tax_code_id", "=", code)])
+        taxes = maps.tax_id.filtered(lambda tax: tax.type_tax_use == use) or maps.tax_id
+        if not taxes:
+            raise UserError(_("QuickBooks tax code %s is mapped to no Odoo tax: map it (Accounting > Configuration "
+                              "> QuickBooks > Taxes), then read the document again.", code))
+        return taxes[:1]
+
+    @api.model
+    def _qbo_check_amounts(self, move, doc):
+        """A message with both figures when Odoo's total or tax differs from QuickBooks', else False."""
+        qbo_total = cents(doc.get("TotalAmt") or 0)
+        qbo_tax = cents((doc.get("TxnTaxDetail") or {}).get("TotalTax") or 0)
+        odoo_total, odoo_tax = cents(move.amount_total), cents(move.amount_tax)
+        if (qbo_total, qbo_tax) == (odoo_total, odoo_tax):
+            return False
+        return _("Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total %(odoo_total)s "
+                 "(tax %(odoo_tax)s); the document stays in draft until they agree.",
+                 qbo_total=qbo_total, qbo_tax=qbo_tax, odoo_total=odoo_total, odoo_tax=odoo_tax)

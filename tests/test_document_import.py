@@ -1,0 +1,137 @@
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common_move import QboMoveExportCommon, money
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentImport(QboMoveExportCommon):
+    """Documents typed in QuickBooks come into Odoo once, posted, equal to the cent, or held in draft
+    with both figures; documents exported from Odoo never come back as copies."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tax_ca = cls.make_tax("CA 8%", 8.0)
+        cls.map_tax(cls.tax_ca, "California")
+        cls.company.write({"qbo_import_documents": True, "qbo_import_start_date": "2019-01-01"})
+        cls.qbo_customer = cls.client.create("Customer", {"DisplayName": "Born In QuickBooks Inc"})
+        cls.qbo_vendor = cls.client.create("Vendor", {"DisplayName": "Paper Mill Supplies"})
+        accounts = {account["Name"]: account["Id"] for account in cls.qbo_sandbox_company.all("Account")}
+        cls.qbo_item = cls.client.create("Item", {"Name": "Bookkeeping Hour", "Type": "Service",
+                                                  "IncomeAccountRef": {"value": accounts["Services"]},
+                                                  "ExpenseAccountRef": {"value": accounts["Office Expenses"]}})
+        cls.office = accounts["Office Expenses"]
+
+    def tax_code(self, name):
+        return next(code["Id"] for code in self.qbo_sandbox_company.all("TaxCode") if code["Name"] == name)
+
+    def qbo_invoice(self, lines, tax_code="California", **values):
+        """An invoice typed in QuickBooks: ``lines`` are ``(qty, price, taxable)``."""
+        return self.client.create("Invoice", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-02-01",
+            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code(tax_code)}},
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": round(qty * price, 2),
+                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": qty, "UnitPrice": price,
+                                              "TaxCodeRef": {"value": "TAX" if taxable else "NON"}}}
+                     for qty, price, taxable in lines],
+            **values,
+        })
+
+    def imported(self, doc, move_type="out_invoice"):
+        return self.env["account.move"].search([("company_id", "=", self.company.id), ("qbo_id", "=", doc["Id"]),
+                                                ("move_type", "=", move_type)])
+
+    def pull(self, model="qbo.invoice.import"):
+        return self.env[model]._qbo_pull(self.company, 200)
+
+    def test_invoice_typed_in_quickbooks_comes_in_posted_once(self):
+        """A taxable and an exempt line: the customer and the item are created in Odoo and linked, the
+        invoice is posted under QuickBooks' number, its total and tax equal QuickBooks' to the cent; read
+        again, nothing is imported twice."""
+        doc = self.qbo_invoice([(3, 33.33, True), (1, 10.0, False)], DocNumber="QB-1001")
+        self.assertEqual((doc["TotalAmt"], doc["TxnTaxDetail"]["TotalTax"]), (117.99, 8.0))
+        report = self.pull()
+        self.assertEqual(report.message(), "1 documents imported")
+        move = self.imported(doc)
+        self.assertRecordValues(move, [{"name": "QB-1001", "state": "posted", "qbo_state": "imported",
+                                        "qbo_imported": True, "qbo_sync_token": doc["SyncToken"]}])
+        self.assertEqual((money(move.amount_total), money(move.amount_tax)), (money(117.99), money(8.0)))
+        self.assertEqual(move.partner_id.name, "Born In QuickBooks Inc")
+        self.assertEqual([line.product_id.name for line in move.invoice_line_ids], ["Bookkeeping Hour"] * 2)
+        self.assertEqual(move.invoice_line_ids.mapped("tax_ids"), self.tax_ca)
+        self.assertEqual(self.env["qbo.mapping"]._records_for(self.company, "Customer", [self.qbo_customer["Id"]]),
+                         {self.qbo_customer["Id"]: move.partner_id})
+        self.env["qbo.document.import"].with_context(lastcall=fields.Datetime.now())._cron_qbo_import_documents()
+        self.assertEqual(len(self.imported(doc)), 1)
+
+    def test_bill_typed_in_quickbooks(self):
+        """A bill with an account line and an item line comes in posted, the vendor's number as its
+        reference, to the cent."""
+        doc = self.client.create("Bill", {
+            "VendorRef": {"value": self.qbo_vendor["Id"]}, "TxnDate": "2019-03-05", "DocNumber": "PM-77",
+            "Line": [
+                {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 245.37, "Description": "Paper",
+                 "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.office}}},
+                {"DetailType": "ItemBasedExpenseLineDetail", "Amount": 20.02,
+                 "ItemBasedExpenseLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": 2,
+                                                "UnitPrice": 10.01}},
+            ],
+        })
+        self.pull("qbo.bill.import")
+        move = self.imported(doc, "in_invoice")
+        self.assertRecordValues(move, [{"ref": "PM-77", "state": "posted", "qbo_state": "imported"}])
+        self.assertEqual(money(move.amount_total), money(265.39))
+        self.assertEqual(move.partner_id.name, "Paper Mill Supplies")
+
+    @mute_logger("odoo.addons.quickbooks_connector.models.qbo_sync_log")
+    def test_tax_code_without_odoo_tax(self):
+        """A tax code no Odoo tax is mapped to stops that document (nothing half imported) with a message
+        naming the code; mapped, the next run imports it."""
+        doc = self.qbo_invoice([(2, 50.0, True)], tax_code="Los Angeles")
+        report = self.pull()
+        self.assertFalse(self.imported(doc))
+        self.assertIn(f"QuickBooks tax code {self.tax_code('Los Angeles')} is mapped to no Odoo tax",
+                      report.errors[0][1])
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Born In QuickBooks Inc"),
+                                                          ("invoice_ids", "!=", False)]))
+        tax_la = self.make_tax("LA 9.5%", 9.5)
+        self.map_tax(tax_la, "Los Angeles")
+        self.pull()
+        move = self.imported(doc)
+        self.assertEqual((move.state, money(move.amount_total)), ("posted", money(doc["TotalAmt"])))
+
+    @mute_logger("odoo.addons.quickbooks_connector.models.qbo_sync_log")
+    def test_amounts_differ_held_in_draft(self):
+        """Odoo's tax mapped to QuickBooks' code computes another amount: the invoice stays in draft,
+        both figures shown, never posted with a difference."""
+        tax_10 = self.make_tax("Misread 10%", 10.0)
+        self.env["qbo.tax.map"].search([("tax_id", "=", self.tax_ca.id)]).unlink()
+        self.map_tax(tax_10, "California")
+        doc = self.qbo_invoice([(1, 100.0, True)])
+        self.pull()
+        move = self.imported(doc)
+        self.assertEqual((move.state, move.qbo_state), ("draft", "error"))
+        self.assertEqual(move.qbo_error, "Amounts differ: QuickBooks total 108.00 (tax 8.00), Odoo total 110.00 "
+                                         "(tax 10.00); the document stays in draft until they agree.")
+
+    def test_exported_invoice_not_imported_back(self):
+        """An invoice exported from Odoo is in QuickBooks: the import leaves it alone."""
+        move = self.make_move(partner=self.make_partner("Odoo Born Co"), lines=[{"price_unit": 42.0}])
+        self.export(move)
+        self.assertEqual(move.qbo_state, "exported")
+        self.pull()
+        self.assertEqual(self.imported(self.qbo_doc(move)), move)
+
+    def test_imported_document_is_changed_in_quickbooks_only(self):
+        """Odoo never sends an imported document back, nor resets or cancels it: the user is told to
+        change it in QuickBooks."""
+        doc = self.qbo_invoice([(1, 12.5, False)])
+        self.pull()
+        move = self.imported(doc)
+        with self.assertRaisesRegex(Exception, "was created in QuickBooks; change, void or delete it there"):
+            move.button_draft()
+        with self.assertRaisesRegex(Exception, "created in QuickBooks, never sent back by Odoo"):
+            self.export(move)
+        self.assertEqual((move.state, move.qbo_state), ("posted", "imported"))

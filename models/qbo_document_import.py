@@ -219,11 +219,13 @@ class QboDocumentImport(models.AbstractModel):
                 values["ref"] = doc["DocNumber"]
         if doc.get("DueDate"):
             values["invoice_date_due"] = doc["DueDate"]
-        if currency != run.company.currency_id and doc.get("ExchangeRate"):
-            # QuickBooks gives home currency per unit of the document's; Odoo the reverse.
-            values["invoice_currency_rate"] = 1 / float(doc["ExchangeRate"])
-        return self.env["account.move"].with_company(run.company).with_context(
+        move = self.env["account.move"].with_company(run.company).with_context(
             qbo_no_push=True, check_move_validity=False).create(values)
+        if currency != run.company.currency_id and doc.get("ExchangeRate"):
+            # QuickBooks gives home currency per unit of the document's; Odoo the reverse (set once the
+            # date is, which computes Odoo's own rate).
+            move.invoice_currency_rate = 1 / float(doc["ExchangeRate"])
+        return move
 
     @api.model
     def _qbo_currency(self, run, doc):

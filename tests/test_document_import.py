@@ -23,6 +23,7 @@ class TestDocumentImport(QboMoveExportCommon):
                                                   "IncomeAccountRef": {"value": accounts["Services"]},
                                                   "ExpenseAccountRef": {"value": accounts["Office Expenses"]}})
         cls.office = accounts["Office Expenses"]
+        cls.eur = cls.setup_other_currency("EUR")
 
     def tax_code(self, name):
         return next(code["Id"] for code in self.qbo_sandbox_company.all("TaxCode") if code["Name"] == name)
@@ -135,3 +136,46 @@ class TestDocumentImport(QboMoveExportCommon):
         with self.assertRaisesRegex(Exception, "created in QuickBooks, never sent back by Odoo"):
             self.export(move)
         self.assertEqual((move.state, move.qbo_state), ("posted", "imported"))
+
+    def test_credit_memo_typed_in_quickbooks(self):
+        """A credit memo comes in as a posted credit note, to the cent."""
+        doc = self.client.create("CreditMemo", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-04-01",
+            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code("California")}},
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 19.99,
+                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": 1, "UnitPrice": 19.99,
+                                              "TaxCodeRef": {"value": "TAX"}}}],
+        })
+        self.pull("qbo.credit.memo.import")
+        move = self.imported(doc, "out_refund")
+        self.assertEqual((move.state, money(move.amount_total), money(move.amount_tax)),
+                         ("posted", money(doc["TotalAmt"]), money(doc["TxnTaxDetail"]["TotalTax"])))
+
+    def test_foreign_currency_at_quickbooks_rate(self):
+        """An invoice in euros keeps its currency and QuickBooks' exchange rate."""
+        customer = self.client.create("Customer", {"DisplayName": "Euro Buyer GmbH", "CurrencyRef": {"value": "EUR"}})
+        doc = self.client.create("Invoice", {
+            "CustomerRef": {"value": customer["Id"]}, "TxnDate": "2019-02-01", "CurrencyRef": {"value": "EUR"},
+            "ExchangeRate": 1.25,
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 80.0,
+                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": 2, "UnitPrice": 40.0,
+                                              "TaxCodeRef": {"value": "NON"}}}],
+        })
+        self.pull()
+        move = self.imported(doc)
+        self.assertEqual((move.state, move.currency_id, money(move.amount_total)), ("posted", self.eur, money(80)))
+        self.assertAlmostEqual(move.invoice_currency_rate, 0.8)
+        self.assertEqual(money(move.amount_total_signed), money(100))
+
+    def test_payment_in_quickbooks_follows(self):
+        """The customer pays the imported invoice in QuickBooks: the payment comes in through the payment
+        sync, posted and reconciled, the invoice paid."""
+        doc = self.qbo_invoice([(2, 25.0, False)])
+        self.pull()
+        move = self.imported(doc)
+        self.client.create("Payment", {"CustomerRef": {"value": self.qbo_customer["Id"]}, "TotalAmt": 50.0,
+                                       "TxnDate": "2019-02-10",
+                                       "Line": [{"Amount": 50.0, "LinkedTxn": [{"TxnId": doc["Id"],
+                                                                                "TxnType": "Invoice"}]}]})
+        self.env["qbo.payment.pull"]._qbo_sync(self.company, 100)
+        self.assertEqual((move.payment_state, move.amount_residual), ("paid", 0.0))

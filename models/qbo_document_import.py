@@ -113,10 +113,13 @@ class QboDocumentImport(models.AbstractModel):
             cr.execute(query, params)
             held.update(row[0] for row in cr.fetchall())
         unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_since(run.company, "account.move")
-        todo = [doc for doc in docs if str(doc["Id"]) not in held]
+        # Perhaps created by an export whose answer Odoo has not recorded yet: read again next time.
+        deferred = {str(doc["Id"]) for doc in docs if unsettled and str(doc["Id"]) not in held
+                    and parse_qbo_time(doc["MetaData"]["CreateTime"]) >= unsettled - CLOCK_MARGIN}
+        todo = [doc for doc in docs if str(doc["Id"]) not in held | deferred]
         return {
             "held": held,
-            "unsettled": unsettled and unsettled - CLOCK_MARGIN,
+            "deferred": deferred,
             "refs": self._qbo_resolve_refs(run, todo) if todo else {},
             "settings": run.company._qbo_export_settings(run.client),
         }
@@ -125,9 +128,7 @@ class QboDocumentImport(models.AbstractModel):
     def _qbo_pull_one(self, run, doc, context):
         if str(doc["Id"]) in context["held"]:
             return False  # exported from Odoo, or imported already: changes follow the event rules
-        created = parse_qbo_time(doc["MetaData"]["CreateTime"])
-        if context["unsettled"] and created >= context["unsettled"]:
-            # Perhaps an export whose answer Odoo has not recorded yet: read it again next time.
+        if str(doc["Id"]) in context["deferred"]:
             if str(doc["Id"]) not in run.retry_ids:
                 run.retry_ids.append(str(doc["Id"]))
             return False

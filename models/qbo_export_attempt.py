@@ -73,7 +73,7 @@ class QboExportAttempt(models.Model):
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute(f"""SELECT min(attempt.sent_at) FROM qbo_export_attempt attempt
                              JOIN "{table}" record ON record.id = attempt.res_id
-                                                  AND record.qbo_export_generation = attempt.generation
+                                                  AND coalesce(record.qbo_export_generation, 0) = attempt.generation
                             WHERE attempt.res_model = %s AND attempt.company_id = %s AND record.qbo_id IS NULL""",
                        [model, company.id])
             return cr.fetchone()[0]

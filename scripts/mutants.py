@@ -228,6 +228,18 @@ MUTANTS = [
         ("TestExportLanes.test_call_ends_at_its_deadline",),
     ),
     Mutant(
+        "import takes an export in flight for a document typed in QuickBooks", "models/qbo_document_import.py",
+        '        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_since(run.company, "account.move")',
+        "        unsettled = None",
+        ("TestSyncCoreConcurrency.test_import_leaves_an_export_in_flight_alone",),
+    ),
+    Mutant(
+        "imported document posted whatever its amounts", "models/qbo_document_import.py",
+        "        message = self._qbo_check_amounts(move, doc)",
+        "        message = False",
+        ("TestDocumentImport.test_amounts_differ_held_in_draft",),
+    ),
+    Mutant(
         "a realm down stops the payment job", "models/qbo_payment_pull.py",
         "            except (UserError, QboApiError) as error:\n                _logger.info(\"QuickBooks: payment sync",
         "            except UserError as error:\n                _logger.info(\"QuickBooks: payment sync",

@@ -27,6 +27,8 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
     separate database connections and through Odoo's real HTTP server: connecting while syncs
     run, a request replayed after its QuickBooks call, the same webhook delivered twice at once."""
 
+    SAVED_FIELDS = [*QboCommittedConnectionMixin.SAVED_FIELDS, "qbo_import_documents"]
+
     def setUp(self):
         super().setUp()
         # The test runner holds the registry lock: Odoo's HTTP server threads reach the registry as
@@ -248,6 +250,31 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
             self.assertEqual(move.qbo_state, "exported")
             self.assertEqual(len(company.all("Invoice")), before + 1)
             self.assertEqual(company.get("Invoice", move.qbo_id)["TotalAmt"], 61)
+
+    def test_import_leaves_an_export_in_flight_alone(self):
+        """QuickBooks created an invoice for an export whose transaction still runs on another connection
+        (Odoo has not recorded the answer yet): the import of documents created in QuickBooks does not take
+        it for one typed there; once the export commits, the invoice is the exported one, never a copy."""
+        move_id = self.exported_invoice(73.0)
+        with self.real_env() as env:
+            env["res.company"].browse(self.company_id).qbo_import_documents = True
+        with closing(db_connect(self.dbname).cursor()) as export:
+            export_env = api.Environment(export, SUPERUSER_ID, {})
+            move = export_env["account.move"].browse(move_id)
+            export_env["qbo.move.export"]._qbo_export(move)
+            qbo_id = move.qbo_id
+            self.assertTrue(qbo_id)
+            with self.real_env() as env:
+                env.cr.execute("SET LOCAL lock_timeout = '5s'")
+                env["qbo.invoice.import"]._qbo_pull(env["res.company"].browse(self.company_id), 200)
+                self.assertFalse(env["account.move"].search([("qbo_id", "=", qbo_id)]))
+                cursor = env["qbo.sync.cursor"]._qbo_cursors(env["res.company"].browse(self.company_id),
+                                                           "import_invoice")
+                self.assertEqual(list(cursor.values())[0].retry_ids, [qbo_id], "read again at the next run")
+            export.commit()
+        with self.real_env() as env:
+            env["qbo.invoice.import"]._qbo_pull(env["res.company"].browse(self.company_id), 200)
+            self.assertEqual(env["account.move"].search([("qbo_id", "=", qbo_id)]).ids, [move_id])
 
     def test_stream_served_since_the_snapshot(self):
         """A job's lane whose transaction began before another run of the stream committed passes over the

@@ -30,6 +30,7 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/qbo_automatch_wizard_views.xml",
         "views/qbo_bulk_confirm_views.xml",
         "views/qbo_menus.xml",
+        "views/qbo_import_wizard_views.xml",
         "views/qbo_sync_log_views.xml",
         "views/qbo_preview_wizard_views.xml",
         "views/account_move_views.xml",

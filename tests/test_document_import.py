@@ -1,4 +1,5 @@
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -179,3 +180,30 @@ class TestDocumentImport(QboMoveExportCommon):
                                                                                 "TxnType": "Invoice"}]}]})
         self.env["qbo.payment.pull"]._qbo_sync(self.company, 100)
         self.assertEqual((move.payment_state, move.amount_residual), ("paid", 0.0))
+
+    def test_opening_import(self):
+        """The opening import counts what QuickBooks holds since the start date and what Odoo holds,
+        turns the import on and starts it in the background (the job's lanes); each document comes in
+        once, the one dated before the start never; counted again, all are in Odoo."""
+        self.company.qbo_import_documents = False
+        self.qbo_invoice([(1, 5.0, False)], TxnDate="2018-12-31")
+        docs = [self.qbo_invoice([(1, 10.0 + index, False)]) for index in range(3)]
+        with self.assertRaises(AccessError):
+            self.env["qbo.import.wizard"].with_user(self.invoice_user).action_qbo_open()
+        action = self.env["qbo.import.wizard"].with_user(self.qbo_manager).action_qbo_open()
+        wizard = self.env["qbo.import.wizard"].with_user(self.qbo_manager).browse(action["res_id"])
+        self.assertEqual(str(wizard.start_date), "2019-01-01")
+        self.assertIn("Invoices: 3 in QuickBooks, 0 in Odoo (0 of them imported)", wizard.summary)
+        wizard.import_bills = False
+        lanes = self.env["ir.cron"].search([("code", "=", "model._cron_qbo_import_documents()")])
+        self.assertEqual(len(lanes), 4)
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "in", lanes.ids)])
+        wizard.action_qbo_import()
+        self.assertEqual((self.company.qbo_import_documents, self.company.qbo_import_bills), (True, False))
+        self.assertEqual((self.env["ir.cron.trigger"].search([("cron_id", "in", lanes.ids)]) - triggers).cron_id,
+                         lanes)
+        self.env["qbo.document.import"]._cron_qbo_import_documents()
+        self.assertEqual([len(self.imported(doc)) for doc in docs], [1, 1, 1])
+        self.assertEqual(self.env["account.move"].search_count([("qbo_imported", "=", True)]), 3)
+        wizard.action_qbo_count()
+        self.assertIn("Invoices: 3 in QuickBooks, 3 in Odoo (3 of them imported)", wizard.summary)

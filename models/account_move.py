@@ -52,7 +52,8 @@ class AccountMove(models.Model):
         # EXTENDS 'account': a document reset to draft differs (or will) from its QuickBooks copy.
         self._qbo_check_not_imported()
         result = super().button_draft()
-        exported = self.filtered(lambda move: move.qbo_id and move.qbo_state not in ("voided", "changed"))
+        exported = self.filtered(lambda move: move.qbo_id and not move.qbo_imported
+                                 and move.qbo_state not in ("voided", "changed"))
         exported.sudo()._qbo_write({"qbo_state": "changed"})
         queued = self.filtered(lambda move: not move.qbo_id and move.qbo_state in ("to_send", "error"))
         queued.sudo()._qbo_write({"qbo_state": "not_exported", "qbo_export_requested_by": False})
@@ -63,7 +64,7 @@ class AccountMove(models.Model):
         # refuses (payments applied there), nothing is cancelled.
         # Odoo cancels first: a refusal from QuickBooks then rolls the whole cancellation back.
         self._qbo_check_not_imported()
-        to_void = self.filtered(lambda move: move.qbo_id and move.qbo_state != "voided")
+        to_void = self.filtered(lambda move: move.qbo_id and not move.qbo_imported and move.qbo_state != "voided")
         result = super().button_cancel()
         if to_void:
             done = self.env["qbo.move.export"].sudo()._qbo_void_moves(to_void.sudo())

@@ -116,9 +116,14 @@ class QboDocumentImport(models.AbstractModel):
         # Perhaps created by an export whose answer Odoo has not recorded yet: read again next time.
         deferred = {str(doc["Id"]) for doc in docs if unsettled and str(doc["Id"]) not in held
                     and parse_qbo_time(doc["MetaData"]["CreateTime"]) >= unsettled - CLOCK_MARGIN}
-        todo = [doc for doc in docs if str(doc["Id"]) not in held | deferred]
+        imported = {move.qbo_id: move for move in self.env["account.move"].search([
+            ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type),
+            ("qbo_id", "in", qbo_ids), ("qbo_imported", "=", True)])}
+        todo = [doc for doc in docs if str(doc["Id"]) not in held | deferred or (
+            str(doc["Id"]) in imported and imported[str(doc["Id"])].qbo_sync_token != str(doc.get("SyncToken")))]
         return {
             "held": held,
+            "imported": imported,
             "deferred": deferred,
             "refs": self._qbo_resolve_refs(run, todo) if todo else {},
             "settings": run.company._qbo_export_settings(run.client),
@@ -126,27 +131,101 @@ class QboDocumentImport(models.AbstractModel):
 
     @api.model
     def _qbo_pull_one(self, run, doc, context):
+        move = context["imported"].get(str(doc["Id"]))
+        if move:
+            return self._qbo_apply_remote(run, move, doc, context)
         if str(doc["Id"]) in context["held"]:
-            return False  # exported from Odoo, or imported already: changes follow the event rules
+            return False  # exported from Odoo: its changes follow the event rules
         if str(doc["Id"]) in context["deferred"]:
             if str(doc["Id"]) not in run.retry_ids:
                 run.retry_ids.append(str(doc["Id"]))
             return False
-        move = self._qbo_create_move(run, doc, context)
+        move = self.env["account.move"].with_company(run.company).with_context(
+            qbo_no_push=True, check_move_validity=False).create({
+                **self._qbo_move_values(run, doc, context),
+                "move_type": self._qbo_move_type,
+                "journal_id": self._qbo_import_journal(run.company).id,
+                "qbo_id": str(doc["Id"]),
+                "qbo_imported": True,
+            })
         run.report.imported += 1
+        self._qbo_settle_move(run, move, doc, "create", _("Imported from QuickBooks:"))
+        return True
+
+    @api.model
+    def _qbo_apply_remote(self, run, move, doc, context):
+        """Bring a document imported from QuickBooks to QuickBooks' new version: rewritten (reset to draft
+        and posted again when equal to the cent), cancelled when voided there; flagged instead, nothing
+        changed, once it has payments in Odoo."""
+        if move.qbo_sync_token == str(doc.get("SyncToken")) or move.state == "cancel":
+            return False
+        voided = self.env["qbo.event.processor"]._qbo_is_voided(doc)
+        if move.payment_state != "not_paid" or move._get_reconciled_payments():
+            message = _("Changed in QuickBooks after payments were registered in Odoo: nothing was changed in Odoo; "
+                        "unreconcile the payments to apply it.")
+            move._qbo_write({"qbo_remote_change": "voided" if voided else "changed",
+                             "qbo_remote_difference": message})
+            run.logs.append(self._qbo_pull_log_values(run, move, "update", "error", message))
+            run.notes[move] = Markup("%s %s") % (_("QuickBooks:"), message)
+            run.report.errors.append((move.display_name, message))
+            return True
+        editable = move.with_context(qbo_import=True, qbo_no_push=True, check_move_validity=False)
+        if move.state == "posted":
+            editable.button_draft()
+        if voided:
+            editable.button_cancel()
+            move._qbo_write({"qbo_state": "voided", "qbo_sync_token": str(doc["SyncToken"]), "qbo_error": False})
+            run.logs.append(self._qbo_pull_log_values(run, move, "update", "success", _("Voided in QuickBooks")))
+            run.notes[move] = _("Voided in QuickBooks: cancelled in Odoo.")
+            run.report.updated += 1
+            return True
+        values = self._qbo_move_values(run, doc, context)
+        values["invoice_line_ids"] = [Command.clear(), *values["invoice_line_ids"]]
+        editable.write(values)
+        run.report.updated += 1
+        self._qbo_settle_move(run, move, doc, "update", _("Updated from QuickBooks:"))
+        return True
+
+    @api.model
+    def _qbo_settle_move(self, run, move, doc, operation, label):
+        """Post the document when its amounts equal QuickBooks', else hold it in draft with both figures."""
+        if move.currency_id != run.company.currency_id and doc.get("ExchangeRate"):
+            # QuickBooks gives home currency per unit of the document's; Odoo the reverse (set once the
+            # date is, which computes Odoo's own rate).
+            move.invoice_currency_rate = 1 / float(doc["ExchangeRate"])
         message = self._qbo_check_amounts(move, doc)
+        move._qbo_write({"qbo_state": "error" if message else "imported", "qbo_error": message or False,
+                         "qbo_sync_token": str(doc.get("SyncToken", "")),
+                         "qbo_remote_change": False, "qbo_remote_difference": False})
         if message:
             run.report.held += 1
-            move._qbo_write({"qbo_state": "error", "qbo_error": message})
             run.report.errors.append((move.display_name, message))
         else:
-            move.action_post()
-        run.logs.append(dict(self._qbo_pull_log_values(run, move, "create", "error" if message else "success",
+            move.with_context(qbo_import=True).action_post()
+        run.logs.append(dict(self._qbo_pull_log_values(run, move, operation, "error" if message else "success",
                                                        message), qbo_doc_number=doc.get("DocNumber") or False))
-        run.notes[move] = Markup("%s %s%s") % (
-            _("Imported from QuickBooks:"), self._qbo_pull_label(doc),
-            Markup("<br/>%s") % message if message else "")
-        return True
+        run.notes[move] = Markup("%s %s%s") % (label, self._qbo_pull_label(doc),
+                                               Markup("<br/>%s") % message if message else "")
+
+    @api.model
+    def _qbo_pull_deleted(self, run, entity, qbo_ids):
+        """Documents imported from QuickBooks and deleted there are cancelled in Odoo (flagged when paid)."""
+        moves = self.env["account.move"].search([
+            ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type), ("qbo_id", "in", qbo_ids),
+            ("qbo_imported", "=", True), ("state", "!=", "cancel")])
+        for move in moves:
+            if move.payment_state != "not_paid" or move._get_reconciled_payments():
+                message = _("Deleted in QuickBooks; it has payments in Odoo: nothing was changed in Odoo.")
+                move._qbo_write({"qbo_remote_change": "deleted", "qbo_remote_difference": message})
+            else:
+                message = _("Deleted in QuickBooks: cancelled in Odoo.")
+                editable = move.with_context(qbo_import=True, qbo_no_push=True)
+                if move.state == "posted":
+                    editable.button_draft()
+                editable.button_cancel()
+                move._qbo_write({"qbo_state": "voided", "qbo_error": False})
+            run.logs.append(self._qbo_pull_log_values(run, move, "delete", "success", message))
+            run.notes[move] = message
 
     # === THE DOCUMENT === #
 
@@ -185,32 +264,24 @@ class QboDocumentImport(models.AbstractModel):
         return resolved
 
     @api.model
-    def _qbo_create_move(self, run, doc, context):
-        """Create the Odoo document (in draft) of a QuickBooks document.
+    def _qbo_move_values(self, run, doc, context):
+        """The Odoo values of a QuickBooks document: partner, dates, currency, number, lines, QuickBooks figures.
 
         :raise UserError: when something it refers to has no Odoo counterpart (named in the message)
         """
         refs = context["refs"]
         party = self._qbo_party_kind()
-        partner = refs[party].get(str(doc[f"{party.capitalize()}Ref"]["value"]))
+        ref = doc[f"{party.capitalize()}Ref"]
+        partner = refs[party].get(str(ref["value"]))
         if not partner:
             raise UserError(_("QuickBooks %(party)s %(name)s could not be linked to an Odoo contact.",
-                              party=party, name=doc[f"{party.capitalize()}Ref"].get("name") or
-                              doc[f"{party.capitalize()}Ref"]["value"]))
-        currency = self._qbo_currency(run, doc)
-        journal = self._qbo_import_journal(run.company)
+                              party=party, name=ref.get("name") or ref["value"]))
         values = {
-            "move_type": self._qbo_move_type,
-            "journal_id": journal.id,
             "partner_id": partner.id,
             "invoice_date": doc["TxnDate"],
-            "currency_id": currency.id,
+            "currency_id": self._qbo_currency(run, doc).id,
             "invoice_line_ids": self._qbo_line_commands(run, doc, context),
-            "qbo_id": str(doc["Id"]),
-            "qbo_sync_token": str(doc.get("SyncToken", "")),
             "qbo_doc_number": doc.get("DocNumber") or False,
-            "qbo_imported": True,
-            "qbo_state": "imported",
             "qbo_amount_total": float(doc.get("TotalAmt") or 0),
             "qbo_amount_tax": float((doc.get("TxnTaxDetail") or {}).get("TotalTax") or 0),
         }
@@ -220,13 +291,7 @@ class QboDocumentImport(models.AbstractModel):
                 values["ref"] = doc["DocNumber"]
         if doc.get("DueDate"):
             values["invoice_date_due"] = doc["DueDate"]
-        move = self.env["account.move"].with_company(run.company).with_context(
-            qbo_no_push=True, check_move_validity=False).create(values)
-        if currency != run.company.currency_id and doc.get("ExchangeRate"):
-            # QuickBooks gives home currency per unit of the document's; Odoo the reverse (set once the
-            # date is, which computes Odoo's own rate).
-            move.invoice_currency_rate = 1 / float(doc["ExchangeRate"])
-        return move
+        return values
 
     @api.model
     def _qbo_currency(self, run, doc):

@@ -176,6 +176,9 @@ class QboEventProcessor(models.AbstractModel):
             ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("qbo_id", "=", qbo_id)], limit=1)
         if not move:
             return {"state": "ignored", "action_taken": _("Invoice not synchronized with Odoo")}
+        if move.qbo_imported:
+            self.env.ref("quickbooks_connector.ir_cron_qbo_import_documents")._qbo_trigger_lanes()
+            return {"record": move, "action_taken": _("Created in QuickBooks: the import applies the change")}
         sync_token = doc["SyncToken"] if doc else "deleted"
         base = {"record": move, "qbo_sync_token": sync_token}
         if move.state == "cancel" or move.qbo_state == "voided":

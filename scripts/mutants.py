@@ -240,6 +240,12 @@ MUTANTS = [
         ("TestDocumentImport.test_amounts_differ_held_in_draft",),
     ),
     Mutant(
+        "imported document not brought to QuickBooks' new version", "models/qbo_document_import.py",
+        "            return self._qbo_apply_remote(run, move, doc, context)",
+        "            return False",
+        ("TestDocumentImport.test_changed_voided_deleted_in_quickbooks",),
+    ),
+    Mutant(
         "a realm down stops the payment job", "models/qbo_payment_pull.py",
         "            except (UserError, QboApiError) as error:\n                _logger.info(\"QuickBooks: payment sync",
         "            except UserError as error:\n                _logger.info(\"QuickBooks: payment sync",

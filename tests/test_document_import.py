@@ -207,3 +207,48 @@ class TestDocumentImport(QboMoveExportCommon):
         self.assertEqual(self.env["account.move"].search_count([("qbo_imported", "=", True)]), 3)
         wizard.action_qbo_count()
         self.assertIn("Invoices: 3 in QuickBooks, 3 in Odoo (3 of them imported)", wizard.summary)
+
+    def next_run(self, model="qbo.invoice.import"):
+        """The import job's next run reads what changed since the cursor."""
+        self.env[model].with_context(lastcall=fields.Datetime.now())._qbo_pull(self.company, 200)
+
+    def test_changed_voided_deleted_in_quickbooks(self):
+        """Changed in QuickBooks: the Odoo invoice is rewritten and posted again, to the cent; voided there:
+        cancelled in Odoo; another deleted there: cancelled too."""
+        doc = self.qbo_invoice([(3, 33.33, True)])
+        other = self.qbo_invoice([(1, 70.0, False)])
+        self.pull()
+        move, other_move = self.imported(doc), self.imported(other)
+        changed = self.client.update("Invoice", {
+            "Id": doc["Id"], "SyncToken": doc["SyncToken"], "sparse": True,
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 160.0,
+                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": 4, "UnitPrice": 40.0,
+                                              "TaxCodeRef": {"value": "TAX"}}}]})
+        self.next_run()
+        self.assertEqual(self.imported(doc), move)
+        self.assertRecordValues(move, [{"state": "posted", "qbo_state": "imported",
+                                        "qbo_sync_token": changed["SyncToken"]}])
+        self.assertEqual((money(move.amount_total), money(move.amount_tax)),
+                         (money(changed["TotalAmt"]), money(changed["TxnTaxDetail"]["TotalTax"])))
+        self.assertEqual(move.invoice_line_ids.mapped("quantity"), [4.0])
+        self.client.void("Invoice", {"Id": changed["Id"], "SyncToken": changed["SyncToken"]})
+        self.client.delete("Invoice", {"Id": other["Id"], "SyncToken": other["SyncToken"]})
+        self.next_run()
+        self.assertEqual((move.state, move.qbo_state), ("cancel", "voided"))
+        self.assertEqual((other_move.state, other_move.qbo_state), ("cancel", "voided"))
+
+    def test_paid_in_odoo_then_changed_in_quickbooks_is_flagged(self):
+        """A document with a payment in Odoo is not rewritten by a change in QuickBooks: flagged, as it was."""
+        doc = self.qbo_invoice([(1, 80.0, False)])
+        self.pull()
+        move = self.imported(doc)
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            {"amount": 80.0})._create_payments()
+        self.client.update("Invoice", {
+            "Id": doc["Id"], "SyncToken": doc["SyncToken"], "sparse": True,
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 90.0,
+                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": 1, "UnitPrice": 90.0,
+                                              "TaxCodeRef": {"value": "NON"}}}]})
+        self.next_run()
+        self.assertEqual((move.state, money(move.amount_total), move.qbo_remote_change),
+                         ("posted", money(80), "changed"))

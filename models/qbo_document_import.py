@@ -89,11 +89,8 @@ class QboDocumentImport(models.AbstractModel):
             lambda company: company.qbo_import_documents and company[self._qbo_type_field])
 
     @api.model
-    def _qbo_pull_conditions(self, run):
-        """Only documents dated from the company's start date on."""
-        if run.company.qbo_import_start_date:
-            return [f"TxnDate >= '{run.company.qbo_import_start_date.isoformat()}'"]
-        return []
+    def _qbo_start_date(self, company):
+        return company.qbo_import_start_date
 
     @api.model
     def _qbo_pull_context(self, run, docs):

@@ -104,11 +104,8 @@ class QboExpensePull(models.AbstractModel):
         return ExpensePullReport(self.env)
 
     @api.model
-    def _qbo_pull_conditions(self, run):
-        """Only purchases dated from the company's start date on."""
-        if run.company.qbo_expense_start_date:
-            return [f"TxnDate >= '{run.company.qbo_expense_start_date.isoformat()}'"]
-        return []
+    def _qbo_start_date(self, company):
+        return company.qbo_expense_start_date
 
     @api.model
     def _qbo_pull_recheck_ids(self, run):

@@ -317,8 +317,14 @@ class QboPullEngine(models.AbstractModel):
 
     @api.model
     def _qbo_pull_conditions(self, run):
-        """Query conditions besides the cursor's (e.g. a start date)."""
-        return []
+        """Query conditions besides the cursor's: by default, records dated from the start date on."""
+        start = self._qbo_start_date(run.company)
+        return [f"TxnDate >= '{start.isoformat()}'"] if start else []
+
+    @api.model
+    def _qbo_start_date(self, company):
+        """The company's first day of records to read (None: all)."""
+        return None
 
     @api.model
     def _qbo_pull_recheck_ids(self, run):

@@ -1,16 +1,30 @@
 import json
 from decimal import Decimal as D
+from unittest.mock import patch
 
 import requests
 
 from odoo.tests import BaseCase
 
+from ..qbo_client import QboClient
 from ..qbo_sandbox.testing import SandboxTestMixin
 
 TIMEOUT = 10
 DUPLICATE_PERSON = ("The name supplied already exists. : Another customer, vendor or employee is already using "
                     "this name. Please use a different name.")
 SERVICES_ACCOUNT = "14"  # the seeded "Services" income account
+
+
+class SandboxFaultsMixin:
+    """Faults injected in the sandbox are cleared after each test, and the client tries again at once
+    (its pauses between attempts are real sleeps)."""
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self.sandbox.clear_faults)
+        patcher = patch.object(QboClient, "_backoff", staticmethod(lambda attempt: 0))
+        patcher.start()
+        self.addCleanup(patcher.stop)
 
 
 class SandboxClientCommon(SandboxTestMixin, BaseCase):

@@ -32,6 +32,9 @@ RULES = {
     ("qbo.automatch.wizard", "action_apply"): ("manager", "write"),
     ("qbo.mapping.confirm", "action_confirm"): ("manager", "write"),
     ("qbo.bulk.confirm", "action_confirm"): ("manager", "write"),
+    ("qbo.import.wizard", "action_qbo_open"): ("manager", "read"),
+    ("qbo.import.wizard", "action_qbo_count"): ("manager", "write"),
+    ("qbo.import.wizard", "action_qbo_import"): ("manager", "write"),
     ("qbo.mapping.line", "action_open_screen"): ("manager", "read"),
     ("qbo.mapping.line", "action_automatch"): ("manager", "write"),
     ("qbo.mapping.line", "action_clear_all"): ("manager", "write"),
@@ -64,7 +67,8 @@ RULES = {
     ("res.config.settings", "action_qbo_test_connection"): ("manager", "read"),
 }
 # Arguments of the model-level methods.
-ARGUMENTS = {"action_open_screen": {"qbo.mapping.line": ["customer"]}, "action_open": {"qbo.setup": []}}
+ARGUMENTS = {"action_open_screen": {"qbo.mapping.line": ["customer"]}, "action_open": {"qbo.setup": []},
+             "action_qbo_open": {"qbo.import.wizard": []}}
 ROLE_GROUPS = {"user": "quickbooks_connector.group_qbo_user", "manager": "quickbooks_connector.group_qbo_manager",
                "admin": "base.group_system"}
 
@@ -149,6 +153,7 @@ class TestAccessMatrix(QboPaymentCommon):
                 "res_model": "account.move", "res_ids": invoice.ids, "method": "action_qbo_export"}).sudo(),
             "qbo.setup": manager_env["qbo.setup"].create({"company_id": self.company.id}).sudo(),
             "qbo.automatch.wizard": wizard,
+            "qbo.import.wizard": manager_env["qbo.import.wizard"].create({"company_id": self.company.id}).sudo(),
             "res.config.settings": self.env["res.config.settings"].create({"company_id": self.company.id}),
         }
 

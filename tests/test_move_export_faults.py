@@ -1,25 +1,15 @@
-from unittest.mock import patch
-
 from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..qbo_client import QboClient
 from ..qbo_sandbox import limits
 from .common_move import QboMoveExportCommon
+from .common_sandbox import SandboxFaultsMixin
 
 
 @tagged("post_install", "-at_install")
-class TestMoveExportFaults(QboMoveExportCommon):
+class TestMoveExportFaults(SandboxFaultsMixin, QboMoveExportCommon):
     """Lost answers, outages and throttling: every document ends up in QuickBooks exactly once."""
-
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(self.sandbox.clear_faults)
-        # The client's pauses between attempts are real sleeps: keep the waits of these tests short.
-        patcher = patch.object(QboClient, "_backoff", staticmethod(lambda attempt: 0))
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def invoices(self, partner):
         customer = self.env["qbo.mapping"]._qbo_ids_for(partner, "Customer", self.company).get(partner.id)

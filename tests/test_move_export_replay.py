@@ -1,11 +1,10 @@
 from decimal import Decimal
-from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..qbo_client import QboClient
 from .common_move import QboMoveExportCommon
+from .common_sandbox import SandboxFaultsMixin
 
 
 class WorkerKilled(Exception):
@@ -13,17 +12,9 @@ class WorkerKilled(Exception):
 
 
 @tagged("post_install", "-at_install")
-class TestMoveExportReplay(QboMoveExportCommon):
+class TestMoveExportReplay(SandboxFaultsMixin, QboMoveExportCommon):
     """QuickBooks created the documents, the answer was lost and Odoo's transaction rolled back, so
     Odoo kept nothing: the next export is replayed by QuickBooks (same requestid), never a copy."""
-
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(self.sandbox.clear_faults)
-        # The client's pauses between attempts are real sleeps: keep the waits of these tests short.
-        patcher = patch.object(QboClient, "_backoff", staticmethod(lambda attempt: 0))
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def invoices(self, partner):
         """The QuickBooks invoices of ``partner``'s customer (looked up by name: Odoo may have forgotten the link)."""

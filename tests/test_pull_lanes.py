@@ -1,25 +1,15 @@
-from unittest.mock import patch
-
 from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..qbo_client import QboClient
 from .common_move import QboTwoCompaniesCommon
+from .common_sandbox import SandboxFaultsMixin
 
 
 @tagged("post_install", "-at_install")
-class TestPullLanes(QboTwoCompaniesCommon):
+class TestPullLanes(SandboxFaultsMixin, QboTwoCompaniesCommon):
     """The payment job serves one company per call: a realm that QuickBooks cannot serve for a long
     while never holds another company's payments back."""
-
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(self.sandbox.clear_faults)
-        # The client's pauses between attempts are real sleeps: keep the outage's retries short.
-        patcher = patch.object(QboClient, "_backoff", staticmethod(lambda attempt: 0))
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def paid_in_quickbooks(self, move, client):
         """The invoice, exported, is paid in full in its QuickBooks company."""

@@ -48,8 +48,8 @@ class QboImportWizard(models.TransientModel):
 
     def action_qbo_count(self):
         """Count again, from the start date chosen."""
+        self._qbo_check_access("manager", "write")
         self.ensure_one()
-        self.company_id._qbo_check_access("manager")
         self.summary = self._qbo_summary()
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
                 "target": "new"}
@@ -59,9 +59,9 @@ class QboImportWizard(models.TransientModel):
 
         :raise UserError: if no kind is chosen or the company is not connected
         """
+        self._qbo_check_access("manager", "write")
         self.ensure_one()
         company = self.company_id
-        company._qbo_check_access("manager")
         chosen = {field: self[f"import_{kind}s"] for kind, _entity, _move_type, field in IMPORT_KINDS}
         if not any(chosen.values()):
             raise UserError(_("QuickBooks: choose at least one kind of document to import."))

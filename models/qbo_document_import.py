@@ -50,8 +50,8 @@ class QboDocumentImport(models.AbstractModel):
     their DocNumber is their number in Odoo (in a journal of their own). A document is posted only when
     Odoo's total and tax equal QuickBooks' to the cent; otherwise it stays in draft with both figures.
     Documents Odoo exported are never imported back: those linked already, and those QuickBooks may
-    have created for an export whose answer Odoo has not recorded yet (``qbo.export.attempt``), which
-    wait for the next run.
+    have created for an export whose answer Odoo has not recorded yet (``qbo.export.attempt``: created
+    after it was sent, with its date and total), which wait for the next run.
     """
 
     _name = "qbo.document.import"
@@ -109,10 +109,13 @@ class QboDocumentImport(models.AbstractModel):
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute(query, params)
             held.update(row[0] for row in cr.fetchall())
-        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_since(run.company, "account.move")
-        # Perhaps created by an export whose answer Odoo has not recorded yet: read again next time.
-        deferred = {str(doc["Id"]) for doc in docs if unsettled and str(doc["Id"]) not in held
-                    and parse_qbo_time(doc["MetaData"]["CreateTime"]) >= unsettled - CLOCK_MARGIN}
+        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_moves(run.company)
+        # Perhaps created by an export whose answer Odoo has not recorded yet (created after it was sent,
+        # same date and total): read again next time.
+        deferred = {str(doc["Id"]) for doc in docs if str(doc["Id"]) not in held and any(
+            str(date) == doc.get("TxnDate") and cents(total) == cents(doc.get("TotalAmt") or 0)
+            and parse_qbo_time(doc["MetaData"]["CreateTime"]) >= sent_at - CLOCK_MARGIN
+            for date, total, sent_at in unsettled)}
         imported = {move.qbo_id: move for move in self.env["account.move"].search([
             ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type),
             ("qbo_id", "in", qbo_ids), ("qbo_imported", "=", True)])}

@@ -64,19 +64,19 @@ class QboExportAttempt(models.Model):
                         [record.qbo_export_generation for record in records], requestid])
 
     @api.model
-    def _qbo_unsettled_since(self, company, model):
-        """When the oldest creation of ``company``'s records of ``model`` still unsettled was sent (its
-        record has no QuickBooks Id yet, and the same export generation), or None: QuickBooks may hold
-        what it created without Odoo knowing yet. Read on a connection of its own (the latest commits).
+    def _qbo_unsettled_moves(self, company):
+        """The documents of ``company`` whose creation was sent and has no answer recorded yet (no QuickBooks
+        Id, the same export generation): ``[(date, total, sent_at)]``. QuickBooks may hold what it created
+        for them without Odoo knowing yet. Read on a connection of its own (the latest commits).
         """
-        table = self.env[model]._table
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute(f"""SELECT min(attempt.sent_at) FROM qbo_export_attempt attempt
-                             JOIN "{table}" record ON record.id = attempt.res_id
-                                                  AND coalesce(record.qbo_export_generation, 0) = attempt.generation
-                            WHERE attempt.res_model = %s AND attempt.company_id = %s AND record.qbo_id IS NULL""",
-                       [model, company.id])
-            return cr.fetchone()[0]
+            cr.execute("""SELECT move.invoice_date, move.amount_total, attempt.sent_at
+                            FROM qbo_export_attempt attempt
+                            JOIN account_move move ON move.id = attempt.res_id
+                                                  AND coalesce(move.qbo_export_generation, 0) = attempt.generation
+                           WHERE attempt.res_model = 'account.move' AND attempt.company_id = %s
+                             AND move.qbo_id IS NULL""", [company.id])
+            return cr.fetchall()
 
     @api.autovacuum
     def _gc_qbo_export_attempts(self):

@@ -229,8 +229,8 @@ MUTANTS = [
     ),
     Mutant(
         "import takes an export in flight for a document typed in QuickBooks", "models/qbo_document_import.py",
-        '        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_since(run.company, "account.move")',
-        "        unsettled = None",
+        '        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_moves(run.company)',
+        "        unsettled = []",
         ("TestSyncCoreConcurrency.test_import_leaves_an_export_in_flight_alone",),
     ),
     Mutant(

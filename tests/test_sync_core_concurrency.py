@@ -264,10 +264,28 @@ class TestSyncCoreConcurrency(QboCommittedConnectionMixin, TransactionCase):
             export_env["qbo.move.export"]._qbo_export(move)
             qbo_id = move.qbo_id
             self.assertTrue(qbo_id)
+            # Meanwhile a colleague types another invoice in QuickBooks: it is imported, the export's is not.
+            sandbox_company = self.sandbox.companies[self.realm_id]
+            typed = sandbox_company.get("Invoice", qbo_id)
+            item = sandbox_company.get("Item", typed["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"])
+            with self.real_env() as env:
+                client = env["res.company"].browse(self.company_id)._qbo_get_client()
+                customer = client.create("Customer", {"DisplayName": "Typed By A Colleague"})
+                service = client.create("Item", {"Name": "Colleague Service", "Type": "Service",
+                                                  "IncomeAccountRef": item["IncomeAccountRef"]})
+                colleague = client.create("Invoice", {
+                    "CustomerRef": {"value": customer["Id"]}, "TxnDate": typed["TxnDate"],
+                    "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 74.0, "SalesItemLineDetail": {
+                        "ItemRef": {"value": service["Id"]}, "Qty": 1, "UnitPrice": 74.0}}]})
             with self.real_env() as env:
                 env.cr.execute("SET LOCAL lock_timeout = '5s'")
                 env["qbo.invoice.import"]._qbo_pull(env["res.company"].browse(self.company_id), 200)
                 self.assertFalse(env["account.move"].search([("qbo_id", "=", qbo_id)]))
+                imported = env["account.move"].search([("qbo_id", "=", colleague["Id"])])
+                self.assertEqual((imported.amount_total, imported.state), (74.0, "posted"))
+                imported._qbo_write({"qbo_imported": False})  # removable after the test
+                self.addCleanup(self.remove_invoice, imported.id, imported.partner_id.id,
+                                imported.invoice_line_ids.product_id.id)
                 cursor = env["qbo.sync.cursor"]._qbo_cursors(env["res.company"].browse(self.company_id),
                                                            "import_invoice")
                 self.assertEqual(list(cursor.values())[0].retry_ids, [qbo_id], "read again at the next run")

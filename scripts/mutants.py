@@ -43,9 +43,10 @@ MUTANTS = [
         ("TestMoveExportReplay", "TestMoveExportReplayAutoNumbers"),
     ),
     Mutant(
-        "batch requestid random per call", "models/qbo_export_engine.py",
-        "        digest = hashlib.sha1(json.dumps(content).encode()).hexdigest()[:16]",
-        "        digest = __import__('secrets').token_hex(8)",
+        # A batch's requestid is recorded before the call (qbo.export.attempt): a replay reads it back.
+        "replay ignores the recorded requests", "models/qbo_export_engine.py",
+        '        sent = self.env["qbo.export.attempt"]._qbo_sent_requestids(creates)',
+        "        sent = {}",
         ("TestMoveExportReplay",),
     ),
     Mutant(

@@ -35,6 +35,9 @@ class AccountMove(models.Model):
         string="Created in QuickBooks", copy=False, readonly=True,
         help="Imported from QuickBooks: QuickBooks holds its reference version, Odoo never sends it back; "
              "change, void or delete it in QuickBooks.")
+    qbo_imported_entity = fields.Char(
+        string="QuickBooks Type", copy=False, readonly=True,
+        help="What the document imported from QuickBooks is there (e.g. SalesReceipt for an invoice paid at once).")
 
     # === CRUD / OVERRIDES === #
 

@@ -147,6 +147,7 @@ class QboDocumentImport(models.AbstractModel):
                 "journal_id": self._qbo_import_journal(run.company).id,
                 "qbo_id": str(doc["Id"]),
                 "qbo_imported": True,
+                "qbo_imported_entity": self._qbo_entity,
             })
         run.report.imported += 1
         self._qbo_settle_move(run, move, doc, "create", _("Imported from QuickBooks:"))
@@ -202,10 +203,15 @@ class QboDocumentImport(models.AbstractModel):
             run.report.errors.append((move.display_name, message))
         else:
             move.with_context(qbo_import=True).action_post()
+            self._qbo_after_post(run, move, doc)
         run.logs.append(dict(self._qbo_pull_log_values(run, move, operation, "error" if message else "success",
                                                        message), qbo_doc_number=doc.get("DocNumber") or False))
         run.notes[move] = Markup("%s %s%s") % (label, self._qbo_pull_label(doc),
                                                Markup("<br/>%s") % message if message else "")
+
+    @api.model
+    def _qbo_after_post(self, run, move, doc):
+        """What follows the posting of an imported document (a sales receipt: its payment)."""
 
     @api.model
     def _qbo_pull_deleted(self, run, entity, qbo_ids):

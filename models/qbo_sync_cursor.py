@@ -16,6 +16,7 @@ STREAMS = [
     ("import_credit_memo", "Credit memos created in QuickBooks"),
     ("import_bill", "Bills created in QuickBooks"),
     ("import_vendor_credit", "Vendor credits created in QuickBooks"),
+    ("import_sales_receipt", "Sales receipts created in QuickBooks"),
 ]
 
 

@@ -167,8 +167,8 @@ class ResCompany(models.Model):
     # --- Documents created in QuickBooks ---
     qbo_import_documents = fields.Boolean(
         string="Import Documents Created in QuickBooks",
-        help="Invoices, credit memos, bills and vendor credits created in QuickBooks come into Odoo (posted when "
-             "their amounts equal QuickBooks' to the cent); Odoo never sends them back.")
+        help="Invoices, credit memos, sales receipts, bills and vendor credits created in QuickBooks come into "
+             "Odoo (posted when their amounts equal QuickBooks' to the cent); Odoo never sends them back.")
     qbo_import_start_date = fields.Date(
         string="Import QuickBooks Documents From",
         help="Only documents dated from this day on are imported; empty means all of them.")
@@ -176,6 +176,7 @@ class ResCompany(models.Model):
     qbo_import_credit_memos = fields.Boolean(string="Import Credit Memos", default=True)
     qbo_import_bills = fields.Boolean(string="Import Bills", default=True)
     qbo_import_vendor_credits = fields.Boolean(string="Import Vendor Credits", default=True)
+    qbo_import_sales_receipts = fields.Boolean(string="Import Sales Receipts", default=True)
 
     # --- Changes from QuickBooks ---
     qbo_webhook_enabled = fields.Boolean(

@@ -252,3 +252,25 @@ class TestDocumentImport(QboMoveExportCommon):
         self.next_run()
         self.assertEqual((move.state, money(move.amount_total), move.qbo_remote_change),
                          ("posted", money(80), "changed"))
+
+    def test_sales_receipt_comes_in_paid(self):
+        """A sales receipt (paid at once in QuickBooks) comes in as a posted invoice with its payment,
+        reconciled: nothing left to pay, to the cent; the opening import counts it apart from invoices."""
+        doc = self.client.create("SalesReceipt", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-05-02", "DocNumber": "SR-9",
+            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code("California")}},
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 37.5,
+                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": 3, "UnitPrice": 12.5,
+                                              "TaxCodeRef": {"value": "TAX"}}}],
+        })
+        self.pull("qbo.sales.receipt.import")
+        move = self.imported(doc)
+        self.assertRecordValues(move, [{"name": "SR-9", "state": "posted", "qbo_imported_entity": "SalesReceipt",
+                                        "amount_residual": 0.0}])
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        self.assertEqual((money(move.amount_total), money(move.amount_tax)),
+                         (money(doc["TotalAmt"]), money(doc["TxnTaxDetail"]["TotalTax"])))
+        summary = self.env["qbo.import.wizard"].browse(
+            self.env["qbo.import.wizard"].action_qbo_open()["res_id"]).summary
+        self.assertIn("Sales Receipts: 1 in QuickBooks, 1 in Odoo (1 of them imported)", summary)
+        self.assertIn("Invoices: 0 in QuickBooks, 0 in Odoo", summary)

@@ -2,11 +2,13 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..qbo_client import QboApiError
+from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE
 
 # What the opening import brings over: (kind, QuickBooks entity, Odoo move type, company setting).
 IMPORT_KINDS = [
     ("invoice", "Invoice", "out_invoice", "qbo_import_invoices"),
     ("credit_memo", "CreditMemo", "out_refund", "qbo_import_credit_memos"),
+    ("sales_receipt", "SalesReceipt", "out_invoice", "qbo_import_sales_receipts"),
     ("bill", "Bill", "in_invoice", "qbo_import_bills"),
     ("vendor_credit", "VendorCredit", "in_refund", "qbo_import_vendor_credits"),
 ]
@@ -25,6 +27,7 @@ class QboImportWizard(models.TransientModel):
     start_date = fields.Date(string="Import From", help="Documents dated before this day are never imported.")
     import_invoices = fields.Boolean(string="Invoices", default=True)
     import_credit_memos = fields.Boolean(string="Credit Memos", default=True)
+    import_sales_receipts = fields.Boolean(string="Sales Receipts", default=True)
     import_bills = fields.Boolean(string="Bills", default=True)
     import_vendor_credits = fields.Boolean(string="Vendor Credits", default=True)
     summary = fields.Text(readonly=True)
@@ -85,7 +88,11 @@ class QboImportWizard(models.TransientModel):
             except QboApiError as error:
                 raise UserError(self.env["qbo.fault"]._qbo_explain(error, company=company)) from None
             held = (answer.get("QueryResponse") or {}).get("totalCount", 0)
-            domain = [("company_id", "=", company.id), ("move_type", "=", move_type), ("qbo_id", "!=", False)]
+            # Invoices exported from Odoo carry no QuickBooks type: what a move type is there by default.
+            of_entity = ([("qbo_imported_entity", "in", [False, entity])] if ENTITY_BY_MOVE_TYPE[move_type] == entity
+                         else [("qbo_imported_entity", "=", entity)])
+            domain = [("company_id", "=", company.id), ("move_type", "=", move_type), ("qbo_id", "!=", False),
+                      *of_entity]
             if self.start_date:
                 domain.append(("invoice_date", ">=", self.start_date))
             linked = self.env["account.move"].sudo().search_count(domain)

@@ -274,3 +274,21 @@ class TestDocumentImport(QboMoveExportCommon):
             self.env["qbo.import.wizard"].action_qbo_open()["res_id"]).summary
         self.assertIn("Sales Receipts: 1 in QuickBooks, 1 in Odoo (1 of them imported)", summary)
         self.assertIn("Invoices: 0 in QuickBooks, 0 in Odoo", summary)
+
+    def test_fifty_lines_and_a_discount(self):
+        """A 50-line invoice with a discount line: every line in Odoo, total and tax equal to QuickBooks'."""
+        lines = [{"DetailType": "SalesItemLineDetail", "Amount": round((index % 5 + 1) * (9.99 + index), 2),
+                  "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": index % 5 + 1,
+                                          "UnitPrice": 9.99 + index, "TaxCodeRef": {"value": "NON"}}}
+                 for index in range(50)]
+        subtotal = sum(line["Amount"] for line in lines)
+        doc = self.client.create("Invoice", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-06-01",
+            "Line": [*lines, {"DetailType": "DiscountLineDetail", "Amount": 25.0,
+                              "DiscountLineDetail": {"PercentBased": False}}],
+        })
+        self.assertEqual(money(doc["TotalAmt"]), money(subtotal - 25.0))
+        self.pull()
+        move = self.imported(doc)
+        self.assertEqual(len(move.invoice_line_ids), 51)
+        self.assertEqual((move.state, money(move.amount_total)), ("posted", money(doc["TotalAmt"])))

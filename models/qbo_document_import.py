@@ -332,7 +332,8 @@ class QboDocumentImport(models.AbstractModel):
             detail = line.get(kind) or {}
             if kind in (SALES_DETAIL, ITEM_EXPENSE_DETAIL, ACCOUNT_EXPENSE_DETAIL):
                 values = {"name": line.get("Description") or False,
-                          "tax_ids": [Command.set(self._qbo_line_taxes(run, doc, detail, us).ids)]}
+                          "tax_ids": [Command.set(self._qbo_line_taxes(run, doc, detail, us,
+                                                                       context.setdefault("taxes", {})).ids)]}
                 if kind == ACCOUNT_EXPENSE_DETAIL:
                     account = refs["account"].get(str(detail["AccountRef"]["value"]))
                     if not account:
@@ -366,8 +367,8 @@ class QboDocumentImport(models.AbstractModel):
         return commands
 
     @api.model
-    def _qbo_line_taxes(self, run, doc, detail, us):
-        """The Odoo taxes of a line, through the tax mapping.
+    def _qbo_line_taxes(self, run, doc, detail, us, cache):
+        """The Odoo taxes of a line, through the tax mapping (looked up once per code and page).
 
         :raise UserError: naming the QuickBooks tax code no Odoo tax is mapped to
         """
@@ -375,16 +376,21 @@ class QboDocumentImport(models.AbstractModel):
         if us:
             if code != "TAX":
                 return self.env["account.tax"]
-            code = str(((doc.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value") or "")
+            # The transaction's sales-tax code; none: the taxes mapped to TAX alone.
+            code = str(((doc.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value") or "") or "TAX"
         if not code:
             return self.env["account.tax"]
-        use = "sale" if self._qbo_party_kind() == "customer" else "purchase"
-        maps = self.env["qbo.tax.map"].search([("company_id", "=", run.company.id), ("qbo_tax_code_id", "=", code)])
-        taxes = maps.tax_id.filtered(lambda tax: tax.type_tax_use == use) or maps.tax_id
-        if not taxes:
+        if code not in cache:
+            domain = [("company_id", "=", run.company.id)]
+            domain += ([("qbo_line_code", "=", "TAX"), ("qbo_tax_code_id", "=", False)] if us and code == "TAX"
+                       else [("qbo_tax_code_id", "=", code)])
+            use = "sale" if self._qbo_party_kind() == "customer" else "purchase"
+            taxes = self.env["qbo.tax.map"].search(domain).tax_id
+            cache[code] = (taxes.filtered(lambda tax: tax.type_tax_use == use) or taxes)[:1]
+        if not cache[code]:
             raise UserError(_("QuickBooks tax code %s is mapped to no Odoo tax: map it (Accounting > Configuration "
                               "> QuickBooks > Taxes), then read the document again.", code))
-        return taxes[:1]
+        return cache[code]
 
     @api.model
     def _qbo_check_amounts(self, move, doc):

@@ -13,7 +13,9 @@ splits the SQL queries into a part per export run and a part per document.
 
 The master data (new customers and items) is created first and reported on its own line; the
 document figures are those of the export itself, "once master data is mapped" (the rate windows start
-afresh). Everything runs in one transaction of the bench database that is rolled back at the end.
+afresh). Then, the export rolled back in Odoo, the invoices QuickBooks holds are imported as documents
+created there (the import job's adapter, its batches of 200; customers and items created on the way):
+documents per second, requests and SQL queries per document, CPU. Everything runs in one transaction of the bench database that is rolled back at the end.
 
 Usage: scripts/bench.sh [--latency SECONDS] [N ...]   (default: 100 1000)
 """
@@ -270,6 +272,12 @@ def bench(registry, counter, count, latency):
             after = sandbox.stats()
             states = {state: len(group) for state, group in moves.grouped("qbo_state").items()}
             distinct = len(set(moves.mapped("qbo_id")))
+            # The app's settings written by connect() are rolled back with the rest; the tokens are not.
+            settings = {name: company[name] for name in ("qbo_client_id", "qbo_client_secret", "qbo_environment",
+                                                         "qbo_discovery_url")}
+            cr.rollback()
+        with registry.cursor() as cr:
+            imported = bench_import(api.Environment(cr, odoo.SUPERUSER_ID, {}), counter, sandbox, settings)
             cr.rollback()
     finally:
         sandbox.stop()
@@ -289,7 +297,38 @@ def bench(registry, counter, count, latency):
     print(f"N={count}: the exporting thread's own CPU time {export.cpu:.2f} s ({1000 * export.cpu / count:.2f} ms "
           f"per document; its database and network waits not included)")
     print(f"N={count}: states {states}, {distinct} distinct QuickBooks ids")
+    print(f"N={count}: import of the {count} invoices as documents created in QuickBooks: "
+          f"{count / imported.wall:.1f} documents/s, {imported.requests / count:.3f} QuickBooks requests and "
+          f"{imported.queries_of_export / count:.1f} SQL queries per document, {imported.cpu / count * 1000:.2f} ms "
+          f"of CPU per document; {imported.states}")
+    export.imported = imported
     return export
+
+
+def bench_import(env, counter, sandbox, settings):
+    """Import the invoices QuickBooks now holds as documents created there, as a company moving from
+    QuickBooks does (Odoo's export was rolled back: customers and items are created on the way): the
+    import job's adapter reads them all, by its batches."""
+    company = env.company
+    company.write(settings)
+    tax = env["account.tax"].create({"name": f"Bench import 8% {time.time()}", "amount": 8.0,
+                                     "type_tax_use": "sale", "company_id": company.id})
+    env["qbo.tax.map"]._qbo_link(company, tax, {"id": "TAX", "name": "TAX"}, True)
+    company.write({"qbo_import_documents": True})
+    sandbox.forget_windows()
+    company._qbo_connection()._qbo_pacer(company.qbo_realm_id).reset()
+    adapter = env["qbo.invoice.import"].with_context(lastcall=odoo.fields.Datetime.now())
+    cr = env.cr
+    with Meter(counter, cr) as meter:
+        queries = cr.sql_log_count
+        while adapter._qbo_pull(company, 200).remaining:
+            pass
+        cr.flush()
+        meter.queries_of_export = cr.sql_log_count - queries
+    imported = env["account.move"].search([("company_id", "=", company.id), ("qbo_imported", "=", True)])
+    meter.states = {f"{state}/{qbo_state}": len(group)
+                    for (state, qbo_state), group in imported.grouped(lambda move: (move.state, move.qbo_state)).items()}
+    return meter
 
 
 def main():

@@ -141,7 +141,7 @@ class QboDocumentImport(models.AbstractModel):
                 run.retry_ids.append(str(doc["Id"]))
             return False
         move = self.env["account.move"].with_company(run.company).with_context(
-            qbo_no_push=True, check_move_validity=False).create({
+            qbo_no_push=True, qbo_import=True).create({
                 **self._qbo_move_values(run, doc, context),
                 "move_type": self._qbo_move_type,
                 "journal_id": self._qbo_import_journal(run.company).id,
@@ -170,7 +170,7 @@ class QboDocumentImport(models.AbstractModel):
             run.notes[move] = Markup("%s %s") % (_("QuickBooks:"), message)
             run.report.errors.append((move.display_name, message))
             return True
-        editable = move.with_context(qbo_import=True, qbo_no_push=True, check_move_validity=False)
+        editable = move.with_context(qbo_import=True, qbo_no_push=True)
         if move.state == "posted":
             editable.button_draft()
         if voided:

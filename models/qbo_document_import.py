@@ -1,14 +1,17 @@
+import logging
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import Command, _, api, models, sql_db
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..qbo_client import parse_qbo_time
 from ..qbo_master_data import SyncSummary
 from ..qbo_payload.money import cents
 from .qbo_export_engine import SyncReport
+
+_logger = logging.getLogger(__name__)
 
 # Documents handled per company and kind in one call of the import job or of Import Now.
 BATCH_SIZE = 200
@@ -140,18 +143,54 @@ class QboDocumentImport(models.AbstractModel):
             if str(doc["Id"]) not in run.retry_ids:
                 run.retry_ids.append(str(doc["Id"]))
             return False
-        move = self.env["account.move"].with_company(run.company).with_context(
-            qbo_no_push=True, qbo_import=True).create({
-                **self._qbo_move_values(run, doc, context),
-                "move_type": self._qbo_move_type,
-                "journal_id": self._qbo_import_journal(run.company).id,
-                "qbo_id": str(doc["Id"]),
-                "qbo_imported": True,
-                "qbo_imported_entity": self._qbo_entity,
-            })
+        move = self._qbo_create_moves(run, [doc], context)
         run.report.imported += 1
         self._qbo_settle_move(run, move, doc, "create", _("Imported from QuickBooks:"))
         return True
+
+    @api.model
+    def _qbo_pull_docs(self, run, docs):
+        """The page's new documents are created and posted together, in one savepoint (Odoo's costs per
+        call are paid once per page); when one of them fails, the engine takes them one by one, each in
+        its own savepoint, so that a bad document stops only itself."""
+        context = self._qbo_pull_context(run, docs)
+        fresh = []
+        for doc in docs:
+            qbo_id = str(doc["Id"])
+            if qbo_id in run.seen or qbo_id in context["held"] or qbo_id in context["imported"] \
+                    or qbo_id in context["deferred"]:
+                continue
+            if run.report.work + len(fresh) >= run.limit:
+                break
+            fresh.append(doc)
+        if len(fresh) > 1:
+            before = list(run.logs), dict(run.notes), run.report.held, list(run.report.errors)
+            try:
+                with self.env.cr.savepoint():
+                    moves = self._qbo_create_moves(run, fresh, context)
+                    self._qbo_settle_moves(run, list(zip(moves, fresh)), "create", _("Imported from QuickBooks:"))
+            except (UserError, ValidationError, AccessError) as error:
+                _logger.info("QuickBooks: a page of %s handled one by one: %s", self._qbo_entity, error)
+                run.logs, run.notes, run.report.held, run.report.errors = before
+            else:
+                run.seen.update(str(doc["Id"]) for doc in fresh)
+                run.report.imported += len(fresh)
+                run.report.work += len(fresh)
+        return super()._qbo_pull_docs(run, docs)
+
+    @api.model
+    def _qbo_create_moves(self, run, docs, context):
+        """Create the Odoo documents (in draft) of QuickBooks documents, in one call."""
+        journal = self._qbo_import_journal(run.company)
+        return self.env["account.move"].with_company(run.company).with_context(
+            qbo_no_push=True, qbo_import=True).create([{
+                **self._qbo_move_values(run, doc, context),
+                "move_type": self._qbo_move_type,
+                "journal_id": journal.id,
+                "qbo_id": str(doc["Id"]),
+                "qbo_imported": True,
+                "qbo_imported_entity": self._qbo_entity,
+            } for doc in docs])
 
     @api.model
     def _qbo_apply_remote(self, run, move, doc, context):
@@ -189,25 +228,39 @@ class QboDocumentImport(models.AbstractModel):
 
     @api.model
     def _qbo_settle_move(self, run, move, doc, operation, label):
-        """Post the document when its amounts equal QuickBooks', else hold it in draft with both figures."""
-        if move.currency_id != run.company.currency_id and doc.get("ExchangeRate"):
-            # QuickBooks gives home currency per unit of the document's; Odoo the reverse (set once the
-            # date is, which computes Odoo's own rate).
-            move.invoice_currency_rate = 1 / float(doc["ExchangeRate"])
-        message = self._qbo_check_amounts(move, doc)
-        move._qbo_write({"qbo_state": "error" if message else "imported", "qbo_error": message or False,
-                         "qbo_sync_token": str(doc.get("SyncToken", "")),
-                         "qbo_remote_change": False, "qbo_remote_difference": False})
-        if message:
-            run.report.held += 1
-            run.report.errors.append((move.display_name, message))
-        else:
-            move.with_context(qbo_import=True).action_post()
-            self._qbo_after_post(run, move, doc)
-        run.logs.append(dict(self._qbo_pull_log_values(run, move, operation, "error" if message else "success",
-                                                       message), qbo_doc_number=doc.get("DocNumber") or False))
-        run.notes[move] = Markup("%s %s%s") % (label, self._qbo_pull_label(doc),
-                                               Markup("<br/>%s") % message if message else "")
+        self._qbo_settle_moves(run, [(move, doc)], operation, label)
+
+    @api.model
+    def _qbo_settle_moves(self, run, pairs, operation, label):
+        """Post the documents whose amounts equal QuickBooks' (together), hold the others in draft with both
+        figures.
+
+        :param list pairs: ``[(move, QuickBooks document)]``
+        """
+        to_post = []
+        for move, doc in pairs:
+            if move.currency_id != run.company.currency_id and doc.get("ExchangeRate"):
+                # QuickBooks gives home currency per unit of the document's; Odoo the reverse (set once the
+                # date is, which computes Odoo's own rate).
+                move.invoice_currency_rate = 1 / float(doc["ExchangeRate"])
+            message = self._qbo_check_amounts(move, doc)
+            move._qbo_write({"qbo_state": "error" if message else "imported", "qbo_error": message or False,
+                             "qbo_sync_token": str(doc.get("SyncToken", "")),
+                             "qbo_remote_change": False, "qbo_remote_difference": False})
+            if message:
+                run.report.held += 1
+                run.report.errors.append((move.display_name, message))
+            else:
+                to_post.append((move, doc))
+            run.logs.append(dict(self._qbo_pull_log_values(run, move, operation, "error" if message else "success",
+                                                           message), qbo_doc_number=doc.get("DocNumber") or False))
+            run.notes[move] = Markup("%s %s%s") % (label, self._qbo_pull_label(doc),
+                                                   Markup("<br/>%s") % message if message else "")
+        if to_post:
+            self.env["account.move"].concat(*(move for move, _doc in to_post)).with_context(
+                qbo_import=True).action_post()
+            for move, doc in to_post:
+                self._qbo_after_post(run, move, doc)
 
     @api.model
     def _qbo_after_post(self, run, move, doc):

@@ -188,6 +188,12 @@ class AccountMove(models.Model):
         self.ensure_one()
         return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id and not self.qbo_imported
 
+    def _qbo_has_payments(self):
+        """Whether a payment is registered on this document in Odoo (then a change from QuickBooks is
+        flagged, never applied)."""
+        self.ensure_one()
+        return self.payment_state != "not_paid" or bool(self._get_reconciled_payments())
+
     def _qbo_check_not_imported(self):
         """Refuse to reset or cancel in Odoo a posted document created in QuickBooks: QuickBooks holds its
         reference version (the import applies QuickBooks' changes, with the context key ``qbo_import``)."""

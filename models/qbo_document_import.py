@@ -7,7 +7,8 @@ from odoo import Command, _, api, models, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..qbo_client import parse_qbo_time
-from ..qbo_master_data import SyncSummary
+from ..qbo_master_data import KINDS, SyncSummary
+from ..qbo_payload.account_move import amounts_differ, qbo_amounts
 from ..qbo_payload.money import cents
 from .qbo_export_engine import SyncReport
 
@@ -149,11 +150,11 @@ class QboDocumentImport(models.AbstractModel):
         return True
 
     @api.model
-    def _qbo_pull_docs(self, run, docs):
+    def _qbo_pull_docs(self, run, docs, context=None):
         """The page's new documents are created and posted together, in one savepoint (Odoo's costs per
         call are paid once per page); when one of them fails, the engine takes them one by one, each in
         its own savepoint, so that a bad document stops only itself."""
-        context = self._qbo_pull_context(run, docs)
+        context = context if context is not None else self._qbo_pull_context(run, docs)
         fresh = []
         for doc in docs:
             qbo_id = str(doc["Id"])
@@ -176,7 +177,7 @@ class QboDocumentImport(models.AbstractModel):
                 run.seen.update(str(doc["Id"]) for doc in fresh)
                 run.report.imported += len(fresh)
                 run.report.work += len(fresh)
-        return super()._qbo_pull_docs(run, docs)
+        return super()._qbo_pull_docs(run, docs, context=context)
 
     @api.model
     def _qbo_create_moves(self, run, docs, context):
@@ -200,7 +201,7 @@ class QboDocumentImport(models.AbstractModel):
         if move.qbo_sync_token == str(doc.get("SyncToken")) or move.state == "cancel":
             return False
         voided = self.env["qbo.event.processor"]._qbo_is_voided(doc)
-        if move.payment_state != "not_paid" or move._get_reconciled_payments():
+        if move._qbo_has_payments():
             message = _("Changed in QuickBooks after payments were registered in Odoo: nothing was changed in Odoo; "
                         "unreconcile the payments to apply it.")
             move._qbo_write({"qbo_remote_change": "voided" if voided else "changed",
@@ -209,16 +210,16 @@ class QboDocumentImport(models.AbstractModel):
             run.notes[move] = Markup("%s %s") % (_("QuickBooks:"), message)
             run.report.errors.append((move.display_name, message))
             return True
-        editable = move.with_context(qbo_import=True, qbo_no_push=True)
-        if move.state == "posted":
-            editable.button_draft()
         if voided:
-            editable.button_cancel()
-            move._qbo_write({"qbo_state": "voided", "qbo_sync_token": str(doc["SyncToken"]), "qbo_error": False})
+            self._qbo_cancel_imported(move)
+            move._qbo_write({"qbo_sync_token": str(doc["SyncToken"])})
             run.logs.append(self._qbo_pull_log_values(run, move, "update", "success", _("Voided in QuickBooks")))
             run.notes[move] = _("Voided in QuickBooks: cancelled in Odoo.")
             run.report.updated += 1
             return True
+        editable = move.with_context(qbo_import=True, qbo_no_push=True)
+        if move.state == "posted":
+            editable.button_draft()
         values = self._qbo_move_values(run, doc, context)
         values["invoice_line_ids"] = [Command.clear(), *values["invoice_line_ids"]]
         editable.write(values)
@@ -273,18 +274,23 @@ class QboDocumentImport(models.AbstractModel):
             ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type), ("qbo_id", "in", qbo_ids),
             ("qbo_imported", "=", True), ("state", "!=", "cancel")])
         for move in moves:
-            if move.payment_state != "not_paid" or move._get_reconciled_payments():
+            if move._qbo_has_payments():
                 message = _("Deleted in QuickBooks; it has payments in Odoo: nothing was changed in Odoo.")
                 move._qbo_write({"qbo_remote_change": "deleted", "qbo_remote_difference": message})
             else:
                 message = _("Deleted in QuickBooks: cancelled in Odoo.")
-                editable = move.with_context(qbo_import=True, qbo_no_push=True)
-                if move.state == "posted":
-                    editable.button_draft()
-                editable.button_cancel()
-                move._qbo_write({"qbo_state": "voided", "qbo_error": False})
+                self._qbo_cancel_imported(move)
             run.logs.append(self._qbo_pull_log_values(run, move, "delete", "success", message))
             run.notes[move] = message
+
+    @api.model
+    def _qbo_cancel_imported(self, move):
+        """Cancel in Odoo a document voided or deleted in QuickBooks (it has no payment in Odoo)."""
+        editable = move.with_context(qbo_import=True, qbo_no_push=True)
+        if move.state == "posted":
+            editable.button_draft()
+        editable.button_cancel()
+        move._qbo_write({"qbo_state": "voided", "qbo_error": False})
 
     # === THE DOCUMENT === #
 
@@ -312,8 +318,7 @@ class QboDocumentImport(models.AbstractModel):
         sync = self.env["qbo.master.data.sync"]
         resolved = {}
         for kind, qbo_ids in wanted.items():
-            entity = {"customer": "Customer", "vendor": "Vendor", "product": "Item", "account": "Account"}[kind]
-            found = self.env["qbo.mapping"]._records_for(run.company, entity, qbo_ids)
+            found = self.env["qbo.mapping"]._records_for(run.company, KINDS[kind].entity, qbo_ids)
             missing = qbo_ids - set(found)
             if missing:
                 summary = SyncSummary()
@@ -335,14 +340,15 @@ class QboDocumentImport(models.AbstractModel):
         if not partner:
             raise UserError(_("QuickBooks %(party)s %(name)s could not be linked to an Odoo contact.",
                               party=party, name=ref.get("name") or ref["value"]))
+        qbo_total, qbo_tax = qbo_amounts(doc)
         values = {
             "partner_id": partner.id,
             "invoice_date": doc["TxnDate"],
-            "currency_id": self._qbo_currency(run, doc).id,
+            "currency_id": self._qbo_currency(run.company, (doc.get("CurrencyRef") or {}).get("value")).id,
             "invoice_line_ids": self._qbo_line_commands(run, doc, context),
             "qbo_doc_number": doc.get("DocNumber") or False,
-            "qbo_amount_total": float(doc.get("TotalAmt") or 0),
-            "qbo_amount_tax": float((doc.get("TxnTaxDetail") or {}).get("TotalTax") or 0),
+            "qbo_amount_total": float(qbo_total),
+            "qbo_amount_tax": float(qbo_tax),
         }
         if doc.get("DocNumber"):
             values["name"] = doc["DocNumber"]
@@ -351,17 +357,6 @@ class QboDocumentImport(models.AbstractModel):
         if doc.get("DueDate"):
             values["invoice_date_due"] = doc["DueDate"]
         return values
-
-    @api.model
-    def _qbo_currency(self, run, doc):
-        code = (doc.get("CurrencyRef") or {}).get("value")
-        if not code or code == run.company.currency_id.name:
-            return run.company.currency_id
-        currency = self.env["res.currency"].search([("name", "=", code)], limit=1)
-        if not currency:
-            raise UserError(_("QuickBooks: the currency %s of this document is not active in Odoo; activate it "
-                              "(Accounting > Configuration > Currencies) and read it again.", code))
-        return currency
 
     @api.model
     def _qbo_import_journal(self, company):
@@ -448,11 +443,8 @@ class QboDocumentImport(models.AbstractModel):
     @api.model
     def _qbo_check_amounts(self, move, doc):
         """A message with both figures when Odoo's total or tax differs from QuickBooks', else False."""
-        qbo_total = cents(doc.get("TotalAmt") or 0)
-        qbo_tax = cents((doc.get("TxnTaxDetail") or {}).get("TotalTax") or 0)
-        odoo_total, odoo_tax = cents(move.amount_total), cents(move.amount_tax)
-        if (qbo_total, qbo_tax) == (odoo_total, odoo_tax):
+        difference = amounts_differ(doc, {"total": move.amount_total, "tax": move.amount_tax})
+        if not difference:
             return False
         return _("Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total %(odoo_total)s "
-                 "(tax %(odoo_tax)s); the document stays in draft until they agree.",
-                 qbo_total=qbo_total, qbo_tax=qbo_tax, odoo_total=odoo_total, odoo_tax=odoo_tax)
+                 "(tax %(odoo_tax)s); the document stays in draft until they agree.", **difference)

@@ -209,7 +209,7 @@ class QboEventProcessor(models.AbstractModel):
         summary = _("Voided in QuickBooks") if doc else _("Deleted in QuickBooks")
         if action == "ignore":
             return {"state": "ignored", "action_taken": _("Ignored (rule)")}
-        has_payments = move.payment_state != "not_paid" or move._get_reconciled_payments()
+        has_payments = move._qbo_has_payments()
         if action == "cancel" and not has_payments:
             move._qbo_write({"qbo_state": "voided"})
             move.button_cancel()

@@ -367,14 +367,6 @@ class QboPaymentPull(models.AbstractModel):
         return self._qbo_html_lines("\n".join(lines))
 
     @api.model
-    def _qbo_currency(self, company, code):
-        code = code or company.currency_id.name
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
-        if not currency.active:
-            raise UserError(_("QuickBooks: the currency %s is not active in Odoo; activate it.", code))
-        return currency
-
-    @api.model
     def _qbo_journal(self, company, qbo_account_id):
         """The journal whose account is the QuickBooks deposit (or bank) account, else the default one."""
         if qbo_account_id:

@@ -201,12 +201,13 @@ class QboPullEngine(models.AbstractModel):
             start += QUERY_PAGE_SIZE
 
     @api.model
-    def _qbo_pull_docs(self, run, docs):
+    def _qbo_pull_docs(self, run, docs, context=None):
         """Hand each record to the adapter, each in a savepoint, until the batch is full.
 
+        :param dict context: the page's ``_qbo_pull_context``, when the adapter read it already
         :return: the change time of the first record left for the next call, or None
         """
-        context = self._qbo_pull_context(run, docs)
+        context = context if context is not None else self._qbo_pull_context(run, docs)
         for doc in docs:
             qbo_id = str(doc["Id"])
             if qbo_id in run.seen:
@@ -223,6 +224,18 @@ class QboPullEngine(models.AbstractModel):
                     raise
                 self._qbo_pull_failed(run, doc, error)
         return None
+
+    @api.model
+    def _qbo_currency(self, company, code):
+        """The Odoo currency of a QuickBooks currency code (the company's when none).
+
+        :raise UserError: if that currency is not active in Odoo
+        """
+        code = code or company.currency_id.name
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if not currency.active:
+            raise UserError(_("QuickBooks: the currency %s is not active in Odoo; activate it.", code))
+        return currency
 
     @api.model
     def _qbo_pull_failed(self, run, doc, error):

@@ -39,3 +39,4 @@ from . import qbo_credit_memo_import
 from . import qbo_bill_import
 from . import qbo_vendor_credit_import
 from . import qbo_sales_receipt_import
+from . import qbo_refund_receipt_import

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..qbo_payload.account_move import ENTITY_BY_MOVE_TYPE, SENDABLE_ENTITIES
@@ -44,8 +44,8 @@ class AccountMove(models.Model):
     def write(self, vals):
         # EXTENDS 'account': an exported document edited after posting differs from its QuickBooks copy.
         if set(vals) & set(QBO_TRACKED_FIELDS) and "qbo_state" not in vals:
-            changed = self.filtered(lambda move: move.state == "posted" and move.qbo_id
-                                    and move.qbo_state in ("exported", "error"))
+            changed = self.filtered(lambda move: move.state == "posted" and move.qbo_id and (
+                move.qbo_state in ("exported", "error") or move.qbo_state == "imported" and move._qbo_sends_edits()))
             result = super().write(vals)
             changed.filtered(lambda move: move.state == "posted").sudo()._qbo_write({"qbo_state": "changed"})
             return result
@@ -55,7 +55,7 @@ class AccountMove(models.Model):
         # EXTENDS 'account': a document reset to draft differs (or will) from its QuickBooks copy.
         self._qbo_check_not_imported()
         result = super().button_draft()
-        exported = self.filtered(lambda move: move.qbo_id and not move.qbo_imported
+        exported = self.filtered(lambda move: move.qbo_id and (not move.qbo_imported or move._qbo_sends_edits())
                                  and move.qbo_state not in ("voided", "changed"))
         exported.sudo()._qbo_write({"qbo_state": "changed"})
         queued = self.filtered(lambda move: not move.qbo_id and move.qbo_state in ("to_send", "error"))
@@ -67,7 +67,8 @@ class AccountMove(models.Model):
         # refuses (payments applied there), nothing is cancelled.
         # Odoo cancels first: a refusal from QuickBooks then rolls the whole cancellation back.
         self._qbo_check_not_imported()
-        to_void = self.filtered(lambda move: move.qbo_id and not move.qbo_imported and move.qbo_state != "voided")
+        to_void = self.filtered(lambda move: move.qbo_id and (not move.qbo_imported or move._qbo_sends_edits())
+                                and move.qbo_state != "voided" and not self.env.context.get("qbo_import"))
         result = super().button_cancel()
         if to_void:
             done = self.env["qbo.move.export"].sudo()._qbo_void_moves(to_void.sudo())
@@ -81,11 +82,18 @@ class AccountMove(models.Model):
         posted = super()._post(soft=soft)
         to_queue = posted.filtered(lambda move: move._qbo_is_exportable_document()
                                    and move.company_id.qbo_export_on_post and move.company_id.qbo_realm_id)
+        if self.env.context.get("qbo_import"):
+            to_queue = to_queue.browse()  # posted as QuickBooks holds it
         if to_queue:
             to_queue.sudo()._qbo_write({"qbo_state": "to_send", "qbo_error": False, "qbo_retry_count": 0,
                                         "qbo_next_attempt": False})
             self.env.ref("quickbooks_connector.ir_cron_qbo_export")._qbo_trigger_lanes()
         return posted
+
+    def _must_check_constrains_date_sequence(self):
+        # EXTENDS 'account': the name of a document created in QuickBooks is its DocNumber, none of Odoo's
+        # date-based sequences.
+        return super()._must_check_constrains_date_sequence() and not self.qbo_imported
 
     # === ACTION METHODS === #
 
@@ -101,7 +109,7 @@ class AccountMove(models.Model):
         """
         self._qbo_check_access("manager", "write")
         from_expenses = self.filtered("expense_sheet_id")
-        imported = self.filtered("qbo_imported")
+        imported = self.filtered(lambda move: move.qbo_imported and not move._qbo_sends_edits())
         documents = (self - from_expenses - imported).filtered(lambda move: move.move_type in ENTITY_BY_MOVE_TYPE)
         posted = documents.filtered(lambda move: move.state == "posted")
         skipped = len(self) - len(posted) - len(from_expenses) - len(imported)
@@ -186,7 +194,15 @@ class AccountMove(models.Model):
         """Whether this move is a document exported on its own: the entries of expense reports go to
         QuickBooks with their expenses (as a Purchase or a Bill), never a second time as a move."""
         self.ensure_one()
-        return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id and not self.qbo_imported
+        return self.move_type in ENTITY_BY_MOVE_TYPE and not self.expense_sheet_id and (
+            not self.qbo_imported or self._qbo_sends_edits())
+
+    def _qbo_sends_edits(self):
+        """Whether the edits of this document created in QuickBooks are exported back to it: the company's
+        choice, for the kinds Odoo exports (a receipt, paid when made, is changed in QuickBooks only)."""
+        self.ensure_one()
+        return self.qbo_imported and self.company_id.qbo_imported_edits == "send" \
+            and self.qbo_imported_entity == ENTITY_BY_MOVE_TYPE.get(self.move_type)
 
     def _qbo_has_payments(self):
         """Whether a payment is registered on this document in Odoo (then a change from QuickBooks is
@@ -195,9 +211,11 @@ class AccountMove(models.Model):
         return self.payment_state != "not_paid" or bool(self._get_reconciled_payments())
 
     def _qbo_check_not_imported(self):
-        """Refuse to reset or cancel in Odoo a posted document created in QuickBooks: QuickBooks holds its
-        reference version (the import applies QuickBooks' changes, with the context key ``qbo_import``)."""
-        imported = self.filtered(lambda move: move.qbo_imported and move.state == "posted")
+        """Refuse to reset or cancel in Odoo a posted document created in QuickBooks, unless the company sends
+        such edits to QuickBooks: QuickBooks holds its reference version (the import applies QuickBooks'
+        changes, with the context key ``qbo_import``)."""
+        imported = self.filtered(lambda move: move.qbo_imported and move.state == "posted"
+                                 and not move._qbo_sends_edits())
         if imported and not self.env.context.get("qbo_import"):
             raise UserError(_("QuickBooks: %s was created in QuickBooks; change, void or delete it there, and Odoo "
                               "follows.", ", ".join(imported.mapped("display_name"))))

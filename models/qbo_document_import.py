@@ -34,11 +34,16 @@ class DocumentImportReport(SyncReport):
         super().__init__(env)
         self.imported = 0
         self.held = 0  # imported in draft: Odoo's amounts differ from QuickBooks'
+        self.flagged = 0  # changed in QuickBooks, flagged for review as the company's rule or a payment says
 
     def message(self):
         parts = [self.env._("%s documents imported", self.imported)]
         if self.held:
             parts.append(self.env._("%s of them held in draft: amounts differ", self.held))
+        if self.updated:
+            parts.append(self.env._("%s updated or cancelled as in QuickBooks", self.updated))
+        if self.flagged:
+            parts.append(self.env._("%s changes flagged for review", self.flagged))
         if self.remaining:
             parts.append(self.env._("more are being imported in the background"))
         return ", ".join(parts + self.common_parts())
@@ -130,6 +135,7 @@ class QboDocumentImport(models.AbstractModel):
             "imported": imported,
             "deferred": deferred,
             "refs": self._qbo_resolve_refs(run, todo) if todo else {},
+            "names": self._qbo_taken_names(run, todo),
             "settings": run.company._qbo_export_settings(run.client),
         }
 
@@ -165,14 +171,14 @@ class QboDocumentImport(models.AbstractModel):
                 break
             fresh.append(doc)
         if len(fresh) > 1:
-            before = list(run.logs), dict(run.notes), run.report.held, list(run.report.errors)
+            before = list(run.logs), dict(run.notes), run.report.held, list(run.report.errors), set(context["names"])
             try:
                 with self.env.cr.savepoint():
                     moves = self._qbo_create_moves(run, fresh, context)
                     self._qbo_settle_moves(run, list(zip(moves, fresh)), "create", _("Imported from QuickBooks:"))
             except (UserError, ValidationError, AccessError) as error:
                 _logger.info("QuickBooks: a page of %s handled one by one: %s", self._qbo_entity, error)
-                run.logs, run.notes, run.report.held, run.report.errors = before
+                run.logs, run.notes, run.report.held, run.report.errors, context["names"] = before
             else:
                 run.seen.update(str(doc["Id"]) for doc in fresh)
                 run.report.imported += len(fresh)
@@ -195,21 +201,23 @@ class QboDocumentImport(models.AbstractModel):
 
     @api.model
     def _qbo_apply_remote(self, run, move, doc, context):
-        """Bring a document imported from QuickBooks to QuickBooks' new version: rewritten (reset to draft
-        and posted again when equal to the cent), cancelled when voided there; flagged instead, nothing
-        changed, once it has payments in Odoo."""
+        """Bring a document imported from QuickBooks to QuickBooks' new version as the company's rule says:
+        by default rewritten (reset to draft and posted again when equal to the cent), cancelled when voided
+        there; flagged for review instead, nothing changed, once it has payments in Odoo."""
         if move.qbo_sync_token == str(doc.get("SyncToken")) or move.state == "cancel":
             return False
         voided = self.env["qbo.event.processor"]._qbo_is_voided(doc)
-        if move._qbo_has_payments():
-            message = _("Changed in QuickBooks after payments were registered in Odoo: nothing was changed in Odoo; "
-                        "unreconcile the payments to apply it.")
-            move._qbo_write({"qbo_remote_change": "voided" if voided else "changed",
-                             "qbo_remote_difference": message})
-            run.logs.append(self._qbo_pull_log_values(run, move, "update", "error", message))
-            run.notes[move] = Markup("%s %s") % (_("QuickBooks:"), message)
-            run.report.errors.append((move.display_name, message))
-            return True
+        action = self.env["qbo.event.rule"]._qbo_action(run.company, "imported_voided" if voided else "imported_updated")
+        if action == "ignore":
+            move._qbo_write({"qbo_sync_token": str(doc["SyncToken"])})  # Odoo keeps its version
+            return False
+        if action == "review" or move._qbo_has_payments():
+            change = "voided" if voided else "changed"
+            lines = [_("Voided in QuickBooks.")] if voided else self._qbo_remote_difference(move, doc)
+            if action != "review":
+                lines.append(_("It has payments in Odoo: nothing was changed in Odoo; unreconcile them and the "
+                               "next change made in QuickBooks is applied."))
+            return self._qbo_flag(run, move, change, lines)
         if voided:
             self._qbo_cancel_imported(move)
             move._qbo_write({"qbo_sync_token": str(doc["SyncToken"])})
@@ -225,6 +233,29 @@ class QboDocumentImport(models.AbstractModel):
         editable.write(values)
         run.report.updated += 1
         self._qbo_settle_move(run, move, doc, "update", _("Updated from QuickBooks:"))
+        return True
+
+    @api.model
+    def _qbo_remote_difference(self, move, doc):
+        """What QuickBooks' new version changes, in lines that show both figures."""
+        if self._qbo_party_kind() == "customer":
+            lines = self.env["qbo.event.processor"]._qbo_invoice_difference(move, doc)
+        else:
+            difference = amounts_differ(doc, {"total": move.amount_total, "tax": move.amount_tax})
+            lines = [_("Total: %(odoo_total)s in Odoo, %(qbo_total)s in QuickBooks", **difference)] if difference else []
+        return lines or [_("Changed in QuickBooks (lines, dates or references); the amounts are the same.")]
+
+    @api.model
+    def _qbo_flag(self, run, move, change, lines):
+        """Flag a change QuickBooks made for review (chatter note and activity, once per difference)."""
+        if move.qbo_remote_change == change and move.qbo_remote_difference == "\n".join(lines):
+            return False
+        summary = _("Voided in QuickBooks") if change == "voided" else _("Deleted in QuickBooks") \
+            if change == "deleted" else _("Changed in QuickBooks")
+        self.env["qbo.event.processor"]._qbo_review(move, summary, lines, change)
+        run.logs.append(self._qbo_pull_log_values(run, move, "update", "success",
+                                                  "%s: %s" % (summary, " ".join(lines))))
+        run.report.flagged += 1
         return True
 
     @api.model
@@ -269,17 +300,19 @@ class QboDocumentImport(models.AbstractModel):
 
     @api.model
     def _qbo_pull_deleted(self, run, entity, qbo_ids):
-        """Documents imported from QuickBooks and deleted there are cancelled in Odoo (flagged when paid)."""
+        """Documents imported from QuickBooks and deleted there follow the company's rule for voided ones:
+        cancelled in Odoo by default (flagged for review when paid)."""
         moves = self.env["account.move"].search([
             ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type), ("qbo_id", "in", qbo_ids),
             ("qbo_imported", "=", True), ("state", "!=", "cancel")])
-        for move in moves:
-            if move._qbo_has_payments():
-                message = _("Deleted in QuickBooks; it has payments in Odoo: nothing was changed in Odoo.")
-                move._qbo_write({"qbo_remote_change": "deleted", "qbo_remote_difference": message})
-            else:
-                message = _("Deleted in QuickBooks: cancelled in Odoo.")
-                self._qbo_cancel_imported(move)
+        action = self.env["qbo.event.rule"]._qbo_action(run.company, "imported_voided")
+        for move in moves if action != "ignore" else ():
+            if action == "review" or move._qbo_has_payments():
+                lines = [_("It has payments in Odoo: nothing was changed in Odoo.")] if action != "review" else []
+                self._qbo_flag(run, move, "deleted", lines + [_("QuickBooks no longer holds it.")])
+                continue
+            self._qbo_cancel_imported(move)
+            message = _("Deleted in QuickBooks: cancelled in Odoo.")
             run.logs.append(self._qbo_pull_log_values(run, move, "delete", "success", message))
             run.notes[move] = message
 
@@ -350,13 +383,34 @@ class QboDocumentImport(models.AbstractModel):
             "qbo_amount_total": float(qbo_total),
             "qbo_amount_tax": float(qbo_tax),
         }
-        if doc.get("DocNumber"):
-            values["name"] = doc["DocNumber"]
-            if party == "vendor":
-                values["ref"] = doc["DocNumber"]
+        if doc.get("DocNumber") and party == "vendor":
+            values["ref"] = doc["DocNumber"]  # numbered per vendor in QuickBooks: Odoo numbers bills itself
+        elif doc.get("DocNumber"):
+            values["name"] = self._qbo_free_name(doc, context)
         if doc.get("DueDate"):
             values["invoice_date_due"] = doc["DueDate"]
         return values
+
+    @api.model
+    def _qbo_taken_names(self, run, docs):
+        """The names the documents' DocNumbers would take that the import journal already gives."""
+        numbers = [doc["DocNumber"] for doc in docs if doc.get("DocNumber")]
+        if not numbers or self._qbo_party_kind() != "customer":
+            return set()
+        return set(self.env["account.move"].search([
+            ("journal_id", "=", self._qbo_import_journal(run.company).id), ("name", "in", numbers)]).mapped("name"))
+
+    @api.model
+    def _qbo_free_name(self, doc, context):
+        """The DocNumber as the document's name, unless the journal gives it already: QuickBooks lets a
+        DocNumber be used twice (``allowduplicatedocnum``), Odoo's journals do not; then ``DocNumber (Id)``."""
+        number = doc["DocNumber"]
+        own = context["imported"].get(str(doc["Id"]))
+        if own and own.name == number:
+            return number
+        name = number if number not in context["names"] else f"{number} ({doc['Id']})"
+        context["names"].add(name)
+        return name
 
     @api.model
     def _qbo_import_journal(self, company):
@@ -370,24 +424,31 @@ class QboDocumentImport(models.AbstractModel):
 
     @api.model
     def _qbo_line_commands(self, run, doc, context):
-        """The document's lines as Odoo invoice lines (sub-totals left out: Odoo computes them)."""
+        """The document's lines as Odoo invoice lines (sub-totals left out: Odoo computes them).
+
+        A tax-inclusive document (outside the US) takes the Odoo taxes included in the price mapped to each
+        line's code, at the gross QuickBooks shows (``TaxInclusiveAmt``); with none such mapped, the
+        excluded ones at the net ``Amount``.
+        """
         refs = context["refs"]
         us = context["settings"]["us"]
+        inclusive = not us and doc.get("GlobalTaxCalculation") == "TaxInclusive"
         commands = []
         taxed = []
         for line in doc.get("Line") or []:
             kind = line.get("DetailType")
             detail = line.get(kind) or {}
             if kind in (SALES_DETAIL, ITEM_EXPENSE_DETAIL, ACCOUNT_EXPENSE_DETAIL):
-                values = {"name": line.get("Description") or False,
-                          "tax_ids": [Command.set(self._qbo_line_taxes(run, doc, detail, us,
-                                                                       context.setdefault("taxes", {})).ids)]}
+                taxes = self._qbo_line_taxes(run, doc, detail, us, context.setdefault("taxes", {}), inclusive)
+                gross = detail.get("TaxInclusiveAmt") if taxes and all(taxes.mapped("price_include")) else None
+                amount = float(gross if gross is not None else line["Amount"])
+                values = {"name": line.get("Description") or False, "tax_ids": [Command.set(taxes.ids)]}
                 if kind == ACCOUNT_EXPENSE_DETAIL:
                     account = refs["account"].get(str(detail["AccountRef"]["value"]))
                     if not account:
                         raise UserError(_("QuickBooks account %s could not be linked to an Odoo account.",
                                           detail["AccountRef"].get("name") or detail["AccountRef"]["value"]))
-                    values.update(account_id=account.id, quantity=1, price_unit=float(line["Amount"]))
+                    values.update(account_id=account.id, quantity=1, price_unit=amount)
                 else:
                     product = refs["product"].get(str(detail["ItemRef"]["value"]))
                     if not product:
@@ -395,8 +456,8 @@ class QboDocumentImport(models.AbstractModel):
                                           detail["ItemRef"].get("name") or detail["ItemRef"]["value"]))
                     quantity = float(detail.get("Qty") or 1)
                     price = detail.get("UnitPrice")
-                    values.update(product_id=product.id, quantity=quantity,
-                                  price_unit=float(price) if price is not None else float(line["Amount"]) / quantity)
+                    values.update(product_id=product.id, quantity=quantity, price_unit=(
+                        float(price) if price is not None and gross is None else amount / quantity))
                     values["name"] = values["name"] or product.display_name
                 commands.append(Command.create(values))
                 taxed.append(values["tax_ids"][0][2])
@@ -415,8 +476,11 @@ class QboDocumentImport(models.AbstractModel):
         return commands
 
     @api.model
-    def _qbo_line_taxes(self, run, doc, detail, us, cache):
-        """The Odoo taxes of a line, through the tax mapping (looked up once per code and page).
+    def _qbo_line_taxes(self, run, doc, detail, us, cache, inclusive=False):
+        """The Odoo taxes of a line, through the tax mapping (looked up once per code and page): those
+        mapped to its code for sales or purchases, included in the price or not as the document is (else
+        the others), one per rate (taxes mapped to one code at the same rate are alternatives; GST and PST
+        on one code are two rates).
 
         :raise UserError: naming the QuickBooks tax code no Odoo tax is mapped to
         """
@@ -428,17 +492,22 @@ class QboDocumentImport(models.AbstractModel):
             code = str(((doc.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef") or {}).get("value") or "") or "TAX"
         if not code:
             return self.env["account.tax"]
-        if code not in cache:
+        if (code, inclusive) not in cache:
             domain = [("company_id", "=", run.company.id)]
             domain += ([("qbo_line_code", "=", "TAX"), ("qbo_tax_code_id", "=", False)] if us and code == "TAX"
                        else [("qbo_tax_code_id", "=", code)])
             use = "sale" if self._qbo_party_kind() == "customer" else "purchase"
             taxes = self.env["qbo.tax.map"].search(domain).tax_id
-            cache[code] = (taxes.filtered(lambda tax: tax.type_tax_use == use) or taxes)[:1]
-        if not cache[code]:
+            taxes = taxes.filtered(lambda tax: tax.type_tax_use == use) or taxes
+            taxes = taxes.filtered(lambda tax: tax.price_include == inclusive) or taxes
+            rates = {}
+            for tax in taxes:
+                rates.setdefault((tax.amount_type, tax.amount), tax)
+            cache[(code, inclusive)] = self.env["account.tax"].concat(*rates.values())
+        if not cache[(code, inclusive)]:
             raise UserError(_("QuickBooks tax code %s is mapped to no Odoo tax: map it (Accounting > Configuration "
                               "> QuickBooks > Taxes), then read the document again.", code))
-        return cache[code]
+        return cache[(code, inclusive)]
 
     @api.model
     def _qbo_check_amounts(self, move, doc):
@@ -446,5 +515,11 @@ class QboDocumentImport(models.AbstractModel):
         difference = amounts_differ(doc, {"total": move.amount_total, "tax": move.amount_tax})
         if not difference:
             return False
-        return _("Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total %(odoo_total)s "
-                 "(tax %(odoo_tax)s); the document stays in draft until they agree.", **difference)
+        message = _("Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total %(odoo_total)s "
+                    "(tax %(odoo_tax)s); the document stays in draft until they agree.", **difference)
+        rounding = abs(cents(move.amount_tax) - cents(move.qbo_amount_tax))
+        if move.company_id.tax_calculation_rounding_method == "round_per_line" \
+                and 0 < rounding <= cents(0.01) * len(move.invoice_line_ids):
+            message += " " + _("Odoo rounds the tax of each line, QuickBooks each rate's tax on the document's sum: "
+                               "rounding taxes globally (Accounting settings) makes them agree.")
+        return message

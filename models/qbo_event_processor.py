@@ -158,7 +158,23 @@ class QboEventProcessor(models.AbstractModel):
             return self._qbo_apply_payment(company, client, qbo_id, doc)
         if entity in NAME_LISTS:
             return self._qbo_apply_name_list(company, entity, qbo_id, doc, events)
+        if self._qbo_import_follows(company, entity):
+            return self._qbo_hand_to_import()
         return {"state": "ignored", "action_taken": _("Not followed")}
+
+    @api.model
+    def _qbo_import_follows(self, company, entity):
+        """Whether the company imports the documents of this entity created in QuickBooks."""
+        return company.qbo_import_documents and any(
+            adapter._qbo_entity == entity and company[adapter._qbo_type_field]
+            for adapter in self.env["qbo.document.import"]._qbo_import_adapters())
+
+    @api.model
+    def _qbo_hand_to_import(self, record=None):
+        """Wake the import of documents: it reads what changed since its cursor and applies the company's
+        rules (a document exported from Odoo is left to the rules of this processor)."""
+        self.env.ref("quickbooks_connector.ir_cron_qbo_import_documents")._qbo_trigger_lanes()
+        return {"record": record, "action_taken": _("Created in QuickBooks: the import of documents follows it")}
 
     @api.model
     def _qbo_close(self, events, outcome):
@@ -174,11 +190,10 @@ class QboEventProcessor(models.AbstractModel):
     def _qbo_apply_invoice(self, company, qbo_id, doc):
         move = self.env["account.move"].sudo().search([
             ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("qbo_id", "=", qbo_id)], limit=1)
+        if not move and self._qbo_import_follows(company, "Invoice") or move.qbo_imported:
+            return self._qbo_hand_to_import(move)
         if not move:
             return {"state": "ignored", "action_taken": _("Invoice not synchronized with Odoo")}
-        if move.qbo_imported:
-            self.env.ref("quickbooks_connector.ir_cron_qbo_import_documents")._qbo_trigger_lanes()
-            return {"record": move, "action_taken": _("Created in QuickBooks: the import applies the change")}
         sync_token = doc["SyncToken"] if doc else "deleted"
         base = {"record": move, "qbo_sync_token": sync_token}
         if move.state == "cancel" or move.qbo_state == "voided":

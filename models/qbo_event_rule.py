@@ -5,11 +5,14 @@ EVENTS = [
     ("invoice_updated", "Invoice updated"),
     ("payment_created", "Payment created"),
     ("invoice_voided", "Invoice voided"),
+    ("imported_updated", "Document created in QuickBooks updated"),
+    ("imported_voided", "Document created in QuickBooks voided or deleted"),
 ]
 ACTIONS = [
     ("review", "Flag for review (chatter note and activity)"),
     ("pull", "Import the payment now"),
-    ("cancel", "Cancel the Odoo invoice when it has no payment, else flag for review"),
+    ("cancel", "Cancel in Odoo when it has no payment, else flag for review"),
+    ("update", "Update in Odoo (reset, updated and posted again) when it has no payment, else flag for review"),
     ("ignore", "Do nothing"),
 ]
 # Which actions each event allows, the first one being the default.
@@ -17,11 +20,15 @@ ALLOWED_ACTIONS = {
     "invoice_updated": ("review", "ignore"),
     "payment_created": ("pull", "ignore"),
     "invoice_voided": ("review", "cancel", "ignore"),
+    # Documents created in QuickBooks: QuickBooks holds their reference version, Odoo follows by default.
+    "imported_updated": ("update", "review", "ignore"),
+    "imported_voided": ("cancel", "review", "ignore"),
 }
 
 
 class QboEventRule(models.Model):
-    """What Odoo does, per company, when QuickBooks reports a change of a synchronized document."""
+    """What Odoo does, per company, when QuickBooks reports a change of a synchronized document (one
+    exported from Odoo, or one created in QuickBooks and imported)."""
 
     _name = "qbo.event.rule"
     _description = "QuickBooks Event Rule"

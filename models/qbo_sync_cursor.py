@@ -17,6 +17,7 @@ STREAMS = [
     ("import_bill", "Bills created in QuickBooks"),
     ("import_vendor_credit", "Vendor credits created in QuickBooks"),
     ("import_sales_receipt", "Sales receipts created in QuickBooks"),
+    ("import_refund_receipt", "Refund receipts created in QuickBooks"),
 ]
 
 

@@ -167,7 +167,7 @@ class ResCompany(models.Model):
     # --- Documents created in QuickBooks ---
     qbo_import_documents = fields.Boolean(
         string="Import Documents Created in QuickBooks",
-        help="Invoices, credit memos, sales receipts, bills and vendor credits created in QuickBooks come into "
+        help="Invoices, credit memos, sales and refund receipts, bills and vendor credits created in QuickBooks come into "
              "Odoo (posted when their amounts equal QuickBooks' to the cent); Odoo never sends them back.")
     qbo_import_start_date = fields.Date(
         string="Import QuickBooks Documents From",
@@ -177,6 +177,14 @@ class ResCompany(models.Model):
     qbo_import_bills = fields.Boolean(string="Import Bills", default=True)
     qbo_import_vendor_credits = fields.Boolean(string="Import Vendor Credits", default=True)
     qbo_import_sales_receipts = fields.Boolean(string="Import Sales Receipts", default=True)
+    qbo_import_refund_receipts = fields.Boolean(string="Import Refund Receipts", default=True)
+    qbo_imported_edits = fields.Selection(
+        [("refuse", "Refused: edited in QuickBooks only"), ("send", "Sent to QuickBooks")],
+        string="Edits of Imported Documents", default="refuse", required=True,
+        help="What happens when someone resets, edits or cancels in Odoo a document created in QuickBooks. "
+             "Refused: Odoo says to change it in QuickBooks, and follows. Sent to QuickBooks: the invoices, credit "
+             "memos, bills and vendor credits are exported back as updates (or voided) like documents born in "
+             "Odoo; sales and refund receipts stay refused (their payment was made with them).")
 
     # --- Changes from QuickBooks ---
     qbo_webhook_enabled = fields.Boolean(

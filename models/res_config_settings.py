@@ -45,6 +45,8 @@ class ResConfigSettings(models.TransientModel):
     qbo_import_bills = fields.Boolean(related="company_id.qbo_import_bills", readonly=False)
     qbo_import_vendor_credits = fields.Boolean(related="company_id.qbo_import_vendor_credits", readonly=False)
     qbo_import_sales_receipts = fields.Boolean(related="company_id.qbo_import_sales_receipts", readonly=False)
+    qbo_import_refund_receipts = fields.Boolean(related="company_id.qbo_import_refund_receipts", readonly=False)
+    qbo_imported_edits = fields.Selection(related="company_id.qbo_imported_edits", readonly=False)
     qbo_export_on_post = fields.Boolean(related="company_id.qbo_export_on_post", readonly=False)
     qbo_send_on_export = fields.Boolean(related="company_id.qbo_send_on_export", readonly=False)
     qbo_default_product_id = fields.Many2one(

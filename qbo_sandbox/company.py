@@ -35,6 +35,7 @@ INDEXED_FIELDS = {
     "Invoice": ("CustomerRef", "DocNumber"),
     "CreditMemo": ("CustomerRef", "DocNumber"),
     "SalesReceipt": ("DocNumber",),
+    "RefundReceipt": ("DocNumber",),
     "Payment": ("CustomerRef", "Line.LinkedTxn"),
     "Bill": ("VendorRef", "DocNumber"),
     "VendorCredit": ("VendorRef", "DocNumber"),

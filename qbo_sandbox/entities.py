@@ -167,6 +167,7 @@ TRANSACTION_FILTERABLE = {
     "Invoice": _TXN + ("CustomerRef", "DueDate", "Balance"),
     "CreditMemo": _TXN + ("CustomerRef", "Balance"),
     "SalesReceipt": _TXN + ("CustomerRef",),
+    "RefundReceipt": _TXN + ("CustomerRef",),
     "Payment": _TXN + ("CustomerRef",),
     "Bill": _TXN + ("VendorRef", "DueDate", "Balance"),
     "VendorCredit": _TXN + ("VendorRef",),

@@ -20,21 +20,22 @@ from .tax import (
 )
 
 TRANSACTION_ENTITIES = {
-    "Invoice", "CreditMemo", "SalesReceipt", "Bill", "VendorCredit", "Purchase", "Payment",
+    "Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Bill", "VendorCredit", "Purchase", "Payment",
     "BillPayment", "Deposit", "JournalEntry",
 }
 # The void operations Intuit documents (invoice?operation=void; payment, salesreceipt and
 # billpayment with include=void). Strict: nothing else can be voided.
 VOIDABLE_ENTITIES = {"Invoice", "Payment", "SalesReceipt", "BillPayment"}
 
-SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt")  # one DocNumber sequence
+SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt")  # one DocNumber sequence
+RECEIPTS = ("SalesReceipt", "RefundReceipt")  # paid when made: no balance, the customer optional
 EXPENSES = ("Bill", "VendorCredit", "Purchase")
 # Documents with an open balance, and the payment entity that settles them.
 SETTLED_BY = {"Invoice": "Payment", "CreditMemo": "Payment", "Bill": "BillPayment", "VendorCredit": "BillPayment"}
 APPLIES_TO = {"Payment": ("Invoice", "CreditMemo"), "BillPayment": ("Bill", "VendorCredit")}
 CREDITS = ("CreditMemo", "VendorCredit")  # applied with the opposite sign to invoices and bills
-TXN_LABELS = {"CreditMemo": "Credit Memo", "SalesReceipt": "Sales Receipt", "VendorCredit": "Vendor Credit",
-              "BillPayment": "Bill Payment", "JournalEntry": "Journal Entry"}
+TXN_LABELS = {"CreditMemo": "Credit Memo", "SalesReceipt": "Sales Receipt", "RefundReceipt": "Refund Receipt",
+              "VendorCredit": "Vendor Credit", "BillPayment": "Bill Payment", "JournalEntry": "Journal Entry"}
 DOC_NUMBER_MAX = 21
 DEFAULT_DOC_NUMBER = 1001
 BILLABLE_STATUSES = ("Billable", "NotBillable")  # HasBeenBilled is QBO's to set (2170)
@@ -502,12 +503,14 @@ def _explicit_tax(company, entity, doc, previous, preparer):
 # ---- Sales forms ----
 
 def _prepare_sales(company, entity, doc, previous, honour_tax=True):
-    customer = _party(company, doc, "CustomerRef", "Customer", required=entity != "SalesReceipt")
+    customer = _party(company, doc, "CustomerRef", "Customer", required=entity not in RECEIPTS)
     rate = _currency(company, doc, customer)
     _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department",
                                "PaymentMethodRef": "PaymentMethod"})
     _project(company, doc)
-    _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"))
+    # A refund is paid from an account: Intuit requires it on a RefundReceipt.
+    _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"),
+             required=entity == "RefundReceipt")
     counted, discount = _sales_lines(company, entity, doc)
     _line_ids(doc, previous)
     explicit = _explicit_tax(company, entity, doc, previous, _prepare_sales) if honour_tax else None
@@ -829,6 +832,7 @@ def _prepare_journal_entry(company, entity, doc, previous):
 
 PREPARERS = {
     "Invoice": _prepare_sales, "CreditMemo": _prepare_sales, "SalesReceipt": _prepare_sales,
+    "RefundReceipt": _prepare_sales,
     "Bill": _prepare_expense, "VendorCredit": _prepare_expense, "Purchase": _prepare_expense,
     "Payment": _prepare_payment, "BillPayment": _prepare_payment,
     "Deposit": _prepare_deposit, "JournalEntry": _prepare_journal_entry,

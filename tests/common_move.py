@@ -61,7 +61,7 @@ class QboMoveExportCommon(QboTestCommon):
         super().setUp()
         # QuickBooks is not rolled back with the test: forget the documents of the previous tests
         # (Odoo numbers its documents again from the start in each test).
-        for entity in ("Payment", "Invoice", "CreditMemo", "Bill", "VendorCredit"):
+        for entity in ("Payment", "Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Bill", "VendorCredit"):
             for doc in self.qbo_sandbox_company.all(entity):
                 self.qbo_sandbox_company.remove(entity, doc["Id"])
 

@@ -3,11 +3,12 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common_move import QboMoveExportCommon, money
+from .common_import import QboDocumentImportCommon
+from .common_move import money
 
 
 @tagged("post_install", "-at_install")
-class TestDocumentImport(QboMoveExportCommon):
+class TestDocumentImport(QboDocumentImportCommon):
     """Documents typed in QuickBooks come into Odoo once, posted, equal to the cent, or held in draft
     with both figures; documents exported from Odoo never come back as copies."""
 
@@ -16,37 +17,16 @@ class TestDocumentImport(QboMoveExportCommon):
         super().setUpClass()
         cls.tax_ca = cls.make_tax("CA 8%", 8.0)
         cls.map_tax(cls.tax_ca, "California")
-        cls.company.write({"qbo_import_documents": True, "qbo_import_start_date": "2019-01-01"})
-        cls.qbo_customer = cls.client.create("Customer", {"DisplayName": "Born In QuickBooks Inc"})
-        cls.qbo_vendor = cls.client.create("Vendor", {"DisplayName": "Paper Mill Supplies"})
-        accounts = {account["Name"]: account["Id"] for account in cls.qbo_sandbox_company.all("Account")}
-        cls.qbo_item = cls.client.create("Item", {"Name": "Bookkeeping Hour", "Type": "Service",
-                                                  "IncomeAccountRef": {"value": accounts["Services"]},
-                                                  "ExpenseAccountRef": {"value": accounts["Office Expenses"]}})
-        cls.office = accounts["Office Expenses"]
         cls.eur = cls.setup_other_currency("EUR")
-
-    def tax_code(self, name):
-        return next(code["Id"] for code in self.qbo_sandbox_company.all("TaxCode") if code["Name"] == name)
 
     def qbo_invoice(self, lines, tax_code="California", **values):
         """An invoice typed in QuickBooks: ``lines`` are ``(qty, price, taxable)``."""
         return self.client.create("Invoice", {
             "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-02-01",
             "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code(tax_code)}},
-            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": round(qty * price, 2),
-                      "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": qty, "UnitPrice": price,
-                                              "TaxCodeRef": {"value": "TAX" if taxable else "NON"}}}
-                     for qty, price, taxable in lines],
+            "Line": [self.sales_line(qty, price, "TAX" if taxable else "NON") for qty, price, taxable in lines],
             **values,
         })
-
-    def imported(self, doc, move_type="out_invoice"):
-        return self.env["account.move"].search([("company_id", "=", self.company.id), ("qbo_id", "=", doc["Id"]),
-                                                ("move_type", "=", move_type)])
-
-    def pull(self, model="qbo.invoice.import"):
-        return self.env[model]._qbo_pull(self.company, 200)
 
     def test_invoice_typed_in_quickbooks_comes_in_posted_once(self):
         """A taxable and an exempt line: the customer and the item are created in Odoo and linked, the
@@ -210,10 +190,6 @@ class TestDocumentImport(QboMoveExportCommon):
         wizard.action_qbo_count()
         self.assertIn("Invoices: 3 in QuickBooks, 3 in Odoo (3 of them imported)", wizard.summary)
 
-    def next_run(self, model="qbo.invoice.import"):
-        """The import job's next run reads what changed since the cursor."""
-        self.env[model].with_context(lastcall=fields.Datetime.now())._qbo_pull(self.company, 200)
-
     def test_changed_voided_deleted_in_quickbooks(self):
         """Changed in QuickBooks: the Odoo invoice is rewritten and posted again, to the cent; voided there:
         cancelled in Odoo; another deleted there: cancelled too."""
@@ -294,3 +270,130 @@ class TestDocumentImport(QboMoveExportCommon):
         move = self.imported(doc)
         self.assertEqual(len(move.invoice_line_ids), 51)
         self.assertEqual((move.state, money(move.amount_total)), ("posted", money(doc["TotalAmt"])))
+
+    def test_refund_receipt_comes_in_refunded(self):
+        """A refund receipt (money paid back at once in QuickBooks) comes in as a posted credit note with its
+        payment out of the bank, reconciled: nothing left to refund, to the cent."""
+        doc = self.client.create("RefundReceipt", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-05-03", "DocNumber": "RR-4",
+            "DepositToAccountRef": {"value": self.checking},
+            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code("California")}},
+            "Line": [self.sales_line(2, 12.49, "TAX")],
+        })
+        self.pull("qbo.refund.receipt.import")
+        move = self.imported(doc, "out_refund")
+        self.assertRecordValues(move, [{"name": "RR-4", "state": "posted", "qbo_imported_entity": "RefundReceipt",
+                                        "amount_residual": 0.0}])
+        self.assertEqual((money(move.amount_total), money(move.amount_tax)), (money(26.98), money(2.0)))
+        self.assertEqual(money(doc["TotalAmt"]), money(26.98))
+        payment = move._get_reconciled_payments()
+        self.assertRecordValues(payment, [{"payment_type": "outbound", "amount": 26.98, "state": "paid"}])
+        self.pull("qbo.credit.memo.import")  # a refund receipt is no credit memo
+        self.assertEqual(self.env["account.move"].search_count([("qbo_imported", "=", True)]), 1)
+
+    def test_company_rules_for_documents_created_in_quickbooks(self):
+        """The company's rules: "Flag for review" leaves a changed invoice as it was, flagged with both totals
+        and an activity; "Do nothing" leaves a voided one posted; a deleted one under "Flag for review" is
+        flagged, still posted."""
+        rules = self.env["qbo.event.rule"]
+        rules._qbo_ensure_default_rules(self.company)
+
+        def rule(event):
+            return rules.search([("company_id", "=", self.company.id), ("event", "=", event)])
+
+        self.assertEqual((rule("imported_updated").action, rule("imported_voided").action), ("update", "cancel"))
+        rule("imported_updated").action = "review"
+        rule("imported_voided").action = "ignore"
+        changed, voided, deleted = (self.qbo_invoice([(1, price, False)]) for price in (80.0, 20.0, 30.0))
+        self.pull()
+        moves = [self.imported(doc) for doc in (changed, voided, deleted)]
+        self.client.update("Invoice", {"Id": changed["Id"], "SyncToken": changed["SyncToken"], "sparse": True,
+                                       "Line": [self.sales_line(1, 90.0, "NON")]})
+        self.client.void("Invoice", {"Id": voided["Id"], "SyncToken": voided["SyncToken"]})
+        report = self.next_run()
+        self.assertEqual((moves[0].state, money(moves[0].amount_total), moves[0].qbo_remote_change),
+                         ("posted", money(80), "changed"))
+        self.assertIn("80.00 in Odoo", moves[0].qbo_remote_difference)
+        self.assertIn("90.00 in QuickBooks", moves[0].qbo_remote_difference)
+        self.assertEqual(moves[0].activity_ids.summary, "Review the QuickBooks change")
+        self.assertEqual((moves[1].state, moves[1].qbo_remote_change), ("posted", False))
+        self.assertIn("1 changes flagged for review", report.message())
+        rule("imported_voided").action = "review"
+        self.client.delete("Invoice", {"Id": deleted["Id"], "SyncToken": deleted["SyncToken"]})
+        self.next_run()
+        self.assertEqual((moves[2].state, moves[2].qbo_remote_change), ("posted", "deleted"))
+        with self.assertRaises(Exception):
+            rule("imported_updated").action = "pull"
+
+    def test_edits_sent_to_quickbooks_when_the_company_says_so(self):
+        """With "Sent to QuickBooks", an imported invoice reset, edited and posted again in Odoo goes back as
+        an update of the same QuickBooks invoice (no copy), to the cent, and the next import has nothing to
+        apply; cancelled in Odoo, it is voided there. A sales receipt stays refused."""
+        self.company.qbo_imported_edits = "send"
+        doc = self.qbo_invoice([(1, 50.0, False)], DocNumber="QB-77")
+        receipt = self.client.create("SalesReceipt", {"CustomerRef": {"value": self.qbo_customer["Id"]},
+                                                      "TxnDate": "2019-05-02", "Line": [self.sales_line(1, 5.0, "NON")]})
+        self.pull()
+        self.pull("qbo.sales.receipt.import")
+        move = self.imported(doc)
+        move.button_draft()
+        move.invoice_line_ids.price_unit = 65.25
+        move.action_post()
+        self.export(move)
+        remote = self.client.read("Invoice", doc["Id"])
+        self.assertEqual((money(remote["TotalAmt"]), remote["DocNumber"]), (money(65.25), "QB-77"))
+        self.assertEqual((move.qbo_state, move.qbo_sync_token), ("exported", remote["SyncToken"]))
+        self.assertEqual(len(self.qbo_docs("Invoice")), 1)
+        self.next_run()
+        self.assertEqual((move.state, move.qbo_remote_change, money(move.amount_total)), ("posted", False, money(65.25)))
+        move.button_cancel()
+        self.assertEqual((move.state, money(self.client.read("Invoice", doc["Id"])["TotalAmt"])), ("cancel", 0))
+        with self.assertRaisesRegex(Exception, "was created in QuickBooks; change, void or delete it there"):
+            self.imported(receipt).button_draft()
+
+    def test_numbers_used_twice_in_quickbooks(self):
+        """QuickBooks numbers bills per vendor and lets a number serve twice; Odoo's journals do not: the
+        second invoice is named with its QuickBooks Id, bills keep Odoo's numbering with the vendor's number
+        as their reference; a number with another year than the date is kept as it is. All posted."""
+        first = self.qbo_invoice([(1, 10.0, False)], DocNumber="INV/2017/0007")
+        second = self.client.request("POST", "invoice", params={"include": "allowduplicatedocnum"}, json={
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-02-02", "DocNumber": "INV/2017/0007",
+            "Line": [self.sales_line(1, 11.0, "NON")]})["Invoice"]
+        other_vendor = self.client.create("Vendor", {"DisplayName": "Ink Works"})
+        bills = [self.client.create("Bill", {
+            "VendorRef": {"value": vendor}, "TxnDate": "2019-03-05", "DocNumber": "B-1",
+            "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 12.0,
+                      "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.office}}}]})
+            for vendor in (self.qbo_vendor["Id"], other_vendor["Id"])]
+        self.pull()
+        self.pull("qbo.bill.import")
+        self.assertEqual([(self.imported(doc).name, self.imported(doc).state) for doc in (first, second)],
+                         [("INV/2017/0007", "posted"), (f"INV/2017/0007 ({second['Id']})", "posted")])
+        moves = [self.imported(doc, "in_invoice") for doc in bills]
+        self.assertEqual([(move.ref, move.state) for move in moves], [("B-1", "posted")] * 2)
+        self.assertNotEqual(moves[0].name, moves[1].name)
+
+    def test_change_notified_by_quickbooks_wakes_the_import(self):
+        """QuickBooks notifies a bill and an invoice created there: the change processor hands both to the
+        import of documents (its lanes woken), which brings them in; an entity the company does not import
+        stays ignored."""
+        self.company.qbo_import_vendor_credits = False
+        invoice = self.qbo_invoice([(1, 15.0, False)])
+        bill = self.client.create("Bill", {"VendorRef": {"value": self.qbo_vendor["Id"]}, "TxnDate": "2019-03-05",
+                                           "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 7.5,
+                                                     "AccountBasedExpenseLineDetail": {"AccountRef": {
+                                                         "value": self.office}}}]})
+        events = self.env["qbo.webhook.event"].sudo().create([{
+            "company_id": self.company.id, "realm_id": self.realm_id, "qbo_entity": entity, "qbo_id": qbo_id,
+            "operation": "Create", "event_time": fields.Datetime.now(), "event_key": f"{entity}-{qbo_id}",
+        } for entity, qbo_id in (("Invoice", invoice["Id"]), ("Bill", bill["Id"]), ("VendorCredit", "999"))])
+        lanes = self.env["ir.cron"].search([("code", "=", "model._cron_qbo_import_documents()")])
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "in", lanes.ids)])
+        self.env["qbo.event.processor"]._qbo_process(self.company)
+        self.assertEqual(events.mapped("state"), ["done", "done", "ignored"])
+        self.assertEqual(events[0].action_taken, "Created in QuickBooks: the import of documents follows it")
+        self.assertEqual((self.env["ir.cron.trigger"].search([("cron_id", "in", lanes.ids)]) - triggers).cron_id,
+                         lanes)
+        self.env["qbo.document.import"]._cron_qbo_import_documents()
+        self.assertEqual((self.imported(invoice).state, self.imported(bill, "in_invoice").state),
+                         ("posted", "posted"))

@@ -299,6 +299,22 @@ class TestSandboxTransactions(SandboxApiCase):
                                  "Line": [self.applied("9999", 5)]}, "610")
         self.assertEqual(self.qbo.all("Invoice"), [])
 
+    def test_refund_receipt(self):
+        """A refund receipt needs the account the refund is paid from; its total is computed like a sales
+        form's, it has no balance and it shares the sales forms' numbers."""
+        line = self.sales_line(self.item_id, D("40.25"), 2, D("20.125"))
+        self.refused("RefundReceipt", {"CustomerRef": {"value": self.customer_id}, "Line": [line]}, "2020")
+        self.refused("RefundReceipt", {"Line": [line], "DepositToAccountRef": {
+            "value": self.seeded("Account", "Office Expenses")}}, "6000")
+        self.invoice(self.customer_id, line, DocNumber="R-1")
+        checking = {"value": self.seeded("Account", "Checking")}
+        self.refused("RefundReceipt", {"Line": [line], "DepositToAccountRef": checking, "DocNumber": "R-1"}, "6140")
+        refund = self.post("RefundReceipt", {"CustomerRef": {"value": self.customer_id}, "Line": [line],
+                                             "DepositToAccountRef": checking, "DocNumber": "R-2"})
+        self.assertEqual((refund["TotalAmt"], refund["Balance"]), (D("40.25"), D("0.00")))
+        self.assertEqual(self.read("RefundReceipt", refund["Id"])["DocNumber"], "R-2")
+        self.assertEqual([doc["Id"] for doc in self.qbo.all("RefundReceipt")], [refund["Id"]])
+
     def test_doc_numbers(self):
         """DocNumber: at most 21 characters (2050), unique among sales forms (6140) unless allowed."""
         line = self.sales_line(self.item_id, 10)

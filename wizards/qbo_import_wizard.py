@@ -9,6 +9,7 @@ IMPORT_KINDS = [
     ("invoice", "Invoice", "out_invoice", "qbo_import_invoices"),
     ("credit_memo", "CreditMemo", "out_refund", "qbo_import_credit_memos"),
     ("sales_receipt", "SalesReceipt", "out_invoice", "qbo_import_sales_receipts"),
+    ("refund_receipt", "RefundReceipt", "out_refund", "qbo_import_refund_receipts"),
     ("bill", "Bill", "in_invoice", "qbo_import_bills"),
     ("vendor_credit", "VendorCredit", "in_refund", "qbo_import_vendor_credits"),
 ]
@@ -28,6 +29,7 @@ class QboImportWizard(models.TransientModel):
     import_invoices = fields.Boolean(string="Invoices", default=True)
     import_credit_memos = fields.Boolean(string="Credit Memos", default=True)
     import_sales_receipts = fields.Boolean(string="Sales Receipts", default=True)
+    import_refund_receipts = fields.Boolean(string="Refund Receipts", default=True)
     import_bills = fields.Boolean(string="Bills", default=True)
     import_vendor_credits = fields.Boolean(string="Vendor Credits", default=True)
     summary = fields.Text(readonly=True)

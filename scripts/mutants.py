@@ -247,6 +247,42 @@ MUTANTS = [
         ("TestDocumentImport.test_changed_voided_deleted_in_quickbooks",),
     ),
     Mutant(
+        "a full batch of a pull moves its cursor past what it left", "models/qbo_pull_engine.py",
+        '            run.cursor.write({"read_until": max(stop, run.cursor.read_until or stop), "more": True})',
+        '            run.cursor.write({"read_until": run.server_time, "more": True})',
+        ("TestDocumentImportRestart",),
+    ),
+    Mutant(
+        "a change the company's rule sends for review is applied", "models/qbo_document_import.py",
+        '        if action == "review" or move._qbo_has_payments():\n            change = ',
+        "        if move._qbo_has_payments():\n            change = ",
+        ("TestDocumentImport.test_company_rules_for_documents_created_in_quickbooks",),
+    ),
+    Mutant(
+        "a DocNumber used twice in QuickBooks named twice in one journal", "models/qbo_document_import.py",
+        """        name = number if number not in context["names"] else f"{number} ({doc['Id']})\"""",
+        "        name = number",
+        ("TestDocumentImport.test_numbers_used_twice_in_quickbooks",),
+    ),
+    Mutant(
+        "tax-inclusive lines imported at their net price", "models/qbo_document_import.py",
+        '                gross = detail.get("TaxInclusiveAmt") if taxes and all(taxes.mapped("price_include")) else None',
+        "                gross = None",
+        ("TestDocumentImportCanada",),
+    ),
+    Mutant(
+        "edits of imported documents sent whatever the company chose", "models/account_move.py",
+        '        return self.qbo_imported and self.company_id.qbo_imported_edits == "send" \\',
+        "        return self.qbo_imported \\",
+        ("TestDocumentImport.test_imported_document_is_changed_in_quickbooks_only",),
+    ),
+    Mutant(
+        "changes QuickBooks notifies of documents created there left alone", "models/qbo_event_processor.py",
+        "        if self._qbo_import_follows(company, entity):",
+        "        if False:",
+        ("TestDocumentImport.test_change_notified_by_quickbooks_wakes_the_import",),
+    ),
+    Mutant(
         "a realm down stops the payment job", "models/qbo_payment_pull.py",
         "            except (UserError, QboApiError) as error:\n                _logger.info(\"QuickBooks: payment sync",
         "            except UserError as error:\n                _logger.info(\"QuickBooks: payment sync",

@@ -397,3 +397,37 @@ class TestDocumentImport(QboDocumentImportCommon):
         self.env["qbo.document.import"]._cron_qbo_import_documents()
         self.assertEqual((self.imported(invoice).state, self.imported(bill, "in_invoice").state),
                          ("posted", "posted"))
+
+    def test_vendor_credit_typed_in_quickbooks(self):
+        """A vendor credit comes in as a posted vendor refund, the vendor's number as its reference, to the
+        cent; it is no bill (QuickBooks numbers all transactions in one sequence of Ids)."""
+        doc = self.client.create("VendorCredit", {
+            "VendorRef": {"value": self.qbo_vendor["Id"]}, "TxnDate": "2019-03-07", "DocNumber": "VC-3",
+            "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 41.07, "Description": "Damaged reams",
+                      "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.office}}}]})
+        self.pull("qbo.vendor.credit.import")
+        self.pull("qbo.bill.import")
+        move = self.imported(doc, "in_refund")
+        self.assertRecordValues(move, [{"ref": "VC-3", "state": "posted", "qbo_imported_entity": "VendorCredit"}])
+        self.assertEqual((money(move.amount_total), move.partner_id.name), (money(41.07), "Paper Mill Supplies"))
+        self.assertEqual(self.env["account.move"].search([("qbo_imported", "=", True)]), move)
+
+    def test_one_payment_for_an_imported_and_an_exported_invoice(self):
+        """A customer pays, in one QuickBooks payment, an invoice typed in QuickBooks and one exported from
+        Odoo: the payment comes in whole, once, and both invoices are paid."""
+        doc = self.qbo_invoice([(1, 30.0, False)])
+        self.pull()
+        imported = self.imported(doc)
+        exported = self.make_move(partner=imported.partner_id, lines=[{"price_unit": 45.5}])
+        self.export(exported)
+        self.assertEqual(exported.qbo_state, "exported")
+        self.client.create("Payment", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TotalAmt": 75.5, "TxnDate": "2019-02-10",
+            "Line": [{"Amount": 30.0, "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": "Invoice"}]},
+                     {"Amount": 45.5, "LinkedTxn": [{"TxnId": exported.qbo_id, "TxnType": "Invoice"}]}]})
+        self.env["qbo.payment.pull"]._qbo_sync(self.company, 100)
+        self.env["qbo.payment.pull"]._qbo_sync(self.company, 100)
+        self.assertEqual([(move.payment_state, move.amount_residual) for move in (imported, exported)],
+                         [("paid", 0.0), ("paid", 0.0)])
+        payments = (imported | exported)._get_reconciled_payments()
+        self.assertEqual((len(payments), payments.amount), (1, 75.5))

@@ -9,7 +9,7 @@ import copy
 import sys
 import traceback
 
-from . import cdc, entities, jsonutil, query, send, transactions
+from . import cdc, entities, jsonutil, query, reports, send, transactions
 from .faults import JSON, QboFault
 from .tax import ref_value
 
@@ -115,6 +115,8 @@ def _route(company, method, subpath, args, body):
         return _ok(company, {"QueryResponse": run_query(company, text or "")})
     if head == "cdc" and len(parts) == 1 and method == "GET":
         return _ok(company, {"CDCResponse": cdc.run(company, args, _known_entities(), render)})
+    if head == "reports" and len(parts) == 2 and method == "GET":
+        return reports.run(company, parts[1], args)
     if head == "batch" and len(parts) == 1 and method == "POST":
         return _ok(company, {"BatchItemResponse": _batch(company, _json_body(body))})
     if head == "companyinfo":

@@ -14,6 +14,7 @@ from . import test_security
 from . import test_access_matrix
 from . import test_sandbox_api
 from . import test_sandbox_query
+from . import test_sandbox_reports
 from . import test_sandbox_oauth
 from . import test_sandbox_http
 from . import test_move_export

@@ -38,6 +38,8 @@ A faithful local QuickBooks Online sandbox ships with the module for tests and d
         "views/hr_expense_views.xml",
         "views/qbo_webhook_event_views.xml",
         "views/qbo_event_rule_views.xml",
+        "views/qbo_books_check_views.xml",
+        "views/qbo_books_repair_views.xml",
         "data/ir_actions_server_data.xml",
     ],
     "assets": {

@@ -350,6 +350,11 @@ class QboClient:
         return self.request("POST", "query", data=statement.encode(), idempotent=True,
                             headers={"Content-Type": "application/text"})
 
+    def report(self, name, **params):
+        """Return the report ``name`` (e.g. ``report("CustomerBalance", report_date="2026-01-31")``): its
+        ``Header``, ``Columns`` and ``Rows``."""
+        return self.request("GET", f"reports/{name}", params=params)
+
     def query_all(self, entity, where=None, order_by="Id"):
         """Return every ``entity`` matching ``where`` (query-language condition), paging by 1000."""
         records = []

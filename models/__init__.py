@@ -40,3 +40,5 @@ from . import qbo_bill_import
 from . import qbo_vendor_credit_import
 from . import qbo_sales_receipt_import
 from . import qbo_refund_receipt_import
+from . import qbo_books_check
+from . import qbo_books_check_line

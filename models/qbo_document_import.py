@@ -208,6 +208,8 @@ class QboDocumentImport(models.AbstractModel):
             return False
         voided = self.env["qbo.event.processor"]._qbo_is_voided(doc)
         action = self.env["qbo.event.rule"]._qbo_action(run.company, "imported_voided" if voided else "imported_updated")
+        if self.env.context.get("qbo_force_update"):
+            action = "cancel" if voided else "update"  # asked for by a click (Books in Step: take QuickBooks' version)
         if action == "ignore":
             move._qbo_write({"qbo_sync_token": str(doc["SyncToken"])})  # Odoo keeps its version
             return False

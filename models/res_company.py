@@ -207,6 +207,8 @@ class ResCompany(models.Model):
     qbo_event_pending_count = fields.Integer(string="Changes to Process", compute="_compute_qbo_sync_figures")
     qbo_event_error_count = fields.Integer(string="Changes in Error", compute="_compute_qbo_sync_figures")
     qbo_sync_error_count = fields.Integer(string="Failed Exchanges (7 days)", compute="_compute_qbo_sync_figures")
+    qbo_books_status = fields.Char(string="Books in Step", compute="_compute_qbo_sync_figures",
+                                   help="What the last comparison of the books with QuickBooks found (Books in Step).")
 
     # === CONSTRAINTS === #
 
@@ -293,6 +295,7 @@ class ResCompany(models.Model):
             last_log = logs.search([("company_id", "=", company.id), ("status", "=", "success")],
                                    order="id desc", limit=1)
             company.qbo_last_event_at = last_event.create_date
+            company.qbo_books_status = self.env["qbo.books.check"]._qbo_status(company)
             company.qbo_last_sync_at = last_log.create_date
             company.qbo_event_pending_count = events.search_count(
                 [("company_id", "=", company.id), ("state", "=", "pending")])

@@ -28,6 +28,15 @@ class QboDocumentImportCommon(QboMoveExportCommon):
                 "SalesItemLineDetail": {"ItemRef": {"value": self.qbo_item["Id"]}, "Qty": qty, "UnitPrice": price,
                                         "TaxCodeRef": {"value": tax_code}, **detail}}
 
+    def qbo_invoice(self, lines, tax_code="California", **values):
+        """An invoice typed in QuickBooks: ``lines`` are ``(qty, price, taxable)``."""
+        return self.client.create("Invoice", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-02-01",
+            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code(tax_code)}},
+            "Line": [self.sales_line(qty, price, "TAX" if taxable else "NON") for qty, price, taxable in lines],
+            **values,
+        })
+
     def imported(self, doc, move_type="out_invoice"):
         return self.env["account.move"].search([("company_id", "=", self.company.id), ("qbo_id", "=", doc["Id"]),
                                                 ("move_type", "=", move_type)])

@@ -19,15 +19,6 @@ class TestDocumentImport(QboDocumentImportCommon):
         cls.map_tax(cls.tax_ca, "California")
         cls.eur = cls.setup_other_currency("EUR")
 
-    def qbo_invoice(self, lines, tax_code="California", **values):
-        """An invoice typed in QuickBooks: ``lines`` are ``(qty, price, taxable)``."""
-        return self.client.create("Invoice", {
-            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TxnDate": "2019-02-01",
-            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": self.tax_code(tax_code)}},
-            "Line": [self.sales_line(qty, price, "TAX" if taxable else "NON") for qty, price, taxable in lines],
-            **values,
-        })
-
     def test_invoice_typed_in_quickbooks_comes_in_posted_once(self):
         """A taxable and an exempt line: the customer and the item are created in Odoo and linked, the
         invoice is posted under QuickBooks' number, its total and tax equal QuickBooks' to the cent; read

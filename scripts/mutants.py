@@ -283,6 +283,24 @@ MUTANTS = [
         ("TestDocumentImport.test_change_notified_by_quickbooks_wakes_the_import",),
     ),
     Mutant(
+        "a document whose total or tax differs counted in step", "models/qbo_books_check.py",
+        "                if cents(odoo) != cents(qbo):",
+        "                if False:",
+        ("TestBooksInStep.test_drifts_found_and_repaired",),
+    ),
+    Mutant(
+        "partner balances not compared", "models/qbo_books_check.py",
+        "            if odoo != qbo:",
+        "            if False:",
+        ("TestBooksInStep.test_drifts_found_and_repaired",),
+    ),
+    Mutant(
+        "a repair applied to differences it does not fit", "wizards/qbo_books_repair.py",
+        '        todo = self.line_ids.filtered(lambda line: line.state == "open" and self._qbo_plan(line)[0])',
+        '        todo = self.line_ids.filtered(lambda line: line.state == "open")',
+        ("TestBooksInStep.test_drifts_found_and_repaired",),
+    ),
+    Mutant(
         "a realm down stops the payment job", "models/qbo_payment_pull.py",
         "            except (UserError, QboApiError) as error:\n                _logger.info(\"QuickBooks: payment sync",
         "            except UserError as error:\n                _logger.info(\"QuickBooks: payment sync",

@@ -32,6 +32,9 @@ RULES = {
     ("qbo.automatch.wizard", "action_apply"): ("manager", "write"),
     ("qbo.mapping.confirm", "action_confirm"): ("manager", "write"),
     ("qbo.bulk.confirm", "action_confirm"): ("manager", "write"),
+    ("qbo.books.check", "action_qbo_run"): ("manager", "write"),
+    ("qbo.books.check.line", "action_qbo_repair"): ("manager", "write"),
+    ("qbo.books.repair", "action_qbo_apply"): ("manager", "write"),
     ("qbo.import.wizard", "action_qbo_open"): ("manager", "read"),
     ("qbo.import.wizard", "action_qbo_count"): ("manager", "write"),
     ("qbo.import.wizard", "action_qbo_import"): ("manager", "write"),
@@ -144,7 +147,14 @@ class TestAccessMatrix(QboPaymentCommon):
         confirmation = manager_env["qbo.mapping.confirm"].create({
             "row_ids": [(6, 0, manager_env["qbo.mapping.line"].search([("kind", "=", "tax")], limit=2).ids)],
             "message": "Link anyway?"})
+        check = self.env["qbo.books.check"].create({"company_id": self.company.id})
+        difference = self.env["qbo.books.check.line"].sudo().create({
+            "check_id": check.id, "kind": "partner", "issue": "partner_balance", "qbo_entity": "Customer",
+            "qbo_id": "1", "odoo_amount": 1.0, "qbo_amount": 2.0, "detail": "Matrix difference"})
+        repair = manager_env["qbo.books.repair"].create({"line_ids": [(6, 0, difference.ids)], "action": "explain",
+                                                         "note": "Matrix note"})
         return {
+            "qbo.books.check": check, "qbo.books.check.line": difference, "qbo.books.repair": repair.sudo(),
             "account.move": invoice, "account.payment": payment, "hr.expense": expense, "hr.expense.sheet": sheet,
             "qbo.sync.log": log, "qbo.webhook.event": event, "res.company": self.company,
             "qbo.mapping.line": manager_env["qbo.mapping.line"].search([], limit=1).sudo(),

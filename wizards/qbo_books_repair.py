@@ -38,8 +38,10 @@ class QboBooksRepair(models.TransientModel):
         :raise AccessError: if the user is not a QuickBooks manager of their company
         :raise UserError: if it applies to none of them, or a note is missing to explain them
         """
+        self._qbo_check_access("manager", "write")
         self.ensure_one()
-        self.line_ids._qbo_check_access("manager", "write")
+        # Lines a record rule hides are checked too: they would otherwise look like no line at all.
+        self.sudo().line_ids.with_env(self.env)._qbo_check_access("manager", "write")
         todo = self.line_ids.filtered(lambda line: line.state == "open" and self._qbo_plan(line)[0])
         if not todo:
             raise UserError(_("QuickBooks: “%s” applies to none of these differences.",

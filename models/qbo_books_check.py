@@ -1,8 +1,11 @@
 import logging
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
@@ -22,6 +25,11 @@ DOCUMENT_KINDS = [
     ("Bill", "in_invoice", "VendorRef", True),
     ("VendorCredit", "in_refund", "VendorRef", True),
 ]
+# Payments compared: (QuickBooks entity, party reference).
+PAYMENT_KINDS = [("Payment", "CustomerRef"), ("BillPayment", "VendorRef")]
+# How a document of each entity counts in the period's sales or purchases.
+SIGNS = {"Invoice": 1, "SalesReceipt": 1, "CreditMemo": -1, "RefundReceipt": -1, "Bill": 1, "VendorCredit": -1}
+SALES = ("Invoice", "SalesReceipt", "CreditMemo", "RefundReceipt")
 # Partner balances: (QuickBooks report, party entity, Odoo account type, sign of Odoo's balance).
 PARTNER_REPORTS = [
     ("CustomerBalance", "Customer", "asset_receivable", 1),
@@ -67,6 +75,17 @@ class QboBooksCheck(models.Model):
     document_count = fields.Integer(string="Documents Compared", readonly=True)
     in_step_count = fields.Integer(string="Documents in Step", readonly=True)
     partner_count = fields.Integer(string="Partners Compared", readonly=True)
+    progress = fields.Char(compute="_compute_progress")
+    # The period's totals on both sides (company currency): documents net of credits, and open balances.
+    odoo_sales = fields.Monetary(readonly=True)
+    qbo_sales = fields.Monetary(readonly=True)
+    odoo_purchases = fields.Monetary(readonly=True)
+    qbo_purchases = fields.Monetary(readonly=True)
+    odoo_receivable = fields.Monetary(readonly=True)
+    qbo_receivable = fields.Monetary(readonly=True)
+    odoo_payable = fields.Monetary(readonly=True)
+    qbo_payable = fields.Monetary(readonly=True)
+    totals_html = fields.Html(string="Totals", compute="_compute_totals_html", sanitize=False)
     line_ids = fields.One2many("qbo.books.check.line", "check_id", string="Differences", readonly=True)
     difference_count = fields.Integer(string="Differences", compute="_compute_difference_count")
     error = fields.Text(readonly=True)
@@ -82,6 +101,60 @@ class QboBooksCheck(models.Model):
         for check in self:
             check.name = _("%(company)s: %(start)s to %(end)s", company=check.company_id.name,
                            start=format_date(self.env, check.date_from), end=format_date(self.env, check.date_to))
+
+    @api.depends("state", "stage", "document_count")
+    def _compute_progress(self):
+        stages = self._qbo_stages()
+        labels = {"_qbo_step_quickbooks": _("QuickBooks documents"), "_qbo_step_odoo": _("Odoo documents"),
+                  "_qbo_step_unsent": _("Odoo documents not sent"), "_qbo_step_partners": _("partner balances"),
+                  "_qbo_step_payments_quickbooks": _("QuickBooks payments"),
+                  "_qbo_step_payments_odoo": _("Odoo payments")}
+        for check in self:
+            if check.state != "running":
+                check.progress = False
+                continue
+            method, argument = stages[min(check.stage, len(stages) - 1)]
+            what = argument[0] if isinstance(argument, tuple) else argument
+            check.progress = _("Step %(step)s of %(steps)s: %(stage)s (%(what)s); %(count)s documents compared so far",
+                               step=check.stage + 1, steps=len(stages), stage=labels[method], what=what,
+                               count=check.document_count)
+
+    @api.depends("state", "line_ids.state", "odoo_sales", "qbo_sales", "odoo_purchases", "qbo_purchases",
+                 "odoo_receivable", "qbo_receivable", "odoo_payable", "qbo_payable")
+    def _compute_totals_html(self):
+        """Each total on both sides, their difference, and how much of it the differences listed show
+        (what they do not is left: a document or partner the comparison cannot see, e.g. an expense)."""
+        for check in self:
+            if check.state != "done":
+                check.totals_html = False
+                continue
+            rows = []
+            for label, odoo, qbo, shown in (
+                    (_("Sales (net of credits)"), check.odoo_sales, check.qbo_sales, check._qbo_shown(True)),
+                    (_("Purchases (net of credits)"), check.odoo_purchases, check.qbo_purchases,
+                     check._qbo_shown(False)),
+                    (_("Receivable"), check.odoo_receivable, check.qbo_receivable, check._qbo_shown_balance("Customer")),
+                    (_("Payable"), check.odoo_payable, check.qbo_payable, check._qbo_shown_balance("Vendor"))):
+                difference = check.currency_id.round(odoo - qbo)
+                rest = check.currency_id.round(difference - shown)
+                rows.append(Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                                   "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>") % (
+                    label, check._qbo_money(odoo), check._qbo_money(qbo), check._qbo_money(difference),
+                    check._qbo_money(rest) if rest else _("all of it") if difference else "-"))
+            check.totals_html = Markup(
+                "<table class='table table-sm'><thead><tr><th></th><th class='text-end'>%s</th>"
+                "<th class='text-end'>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead>"
+                "<tbody>%s</tbody></table>") % (_("Odoo"), _("QuickBooks"), _("Difference"),
+                                                _("Not shown by the differences"), Markup("").join(rows))
+
+    def _qbo_shown(self, sales):
+        """How much of the sales (or purchases) difference the document lines show."""
+        return sum(SIGNS[line.qbo_entity] * (line.odoo_amount - line.qbo_amount) for line in self.line_ids
+                   if line.kind == "document" and (line.qbo_entity in SALES) == sales)
+
+    def _qbo_shown_balance(self, entity):
+        return sum(line.odoo_amount - line.qbo_amount for line in self.line_ids
+                   if line.kind == "partner" and line.qbo_entity == entity)
 
     @api.depends("line_ids.state")
     def _compute_difference_count(self):
@@ -113,7 +186,7 @@ class QboBooksCheck(models.Model):
     def _qbo_start(self):
         self.line_ids.filtered(lambda line: line.state == "open").unlink()
         self.write({"state": "running", "stage": 0, "position": 0, "document_count": 0, "in_step_count": 0,
-                    "partner_count": 0, "error": False})
+                    "partner_count": 0, "error": False, "qbo_sales": 0.0, "qbo_purchases": 0.0})
         self.env.ref("quickbooks_connector.ir_cron_qbo_books_check")._trigger()
 
     # === JOBS === #
@@ -151,6 +224,8 @@ class QboBooksCheck(models.Model):
                 + [("_qbo_step_odoo", kind) for kind in DOCUMENT_KINDS]
                 + [("_qbo_step_unsent", move_type) for move_type in ("out_invoice", "out_refund", "in_invoice",
                                                                       "in_refund")]
+                + [("_qbo_step_payments_quickbooks", kind) for kind in PAYMENT_KINDS]
+                + [("_qbo_step_payments_odoo", kind) for kind in PAYMENT_KINDS]
                 + [("_qbo_step_partners", report) for report in PARTNER_REPORTS])
 
     def _qbo_step(self):
@@ -177,7 +252,16 @@ class QboBooksCheck(models.Model):
         return True
 
     def _qbo_finish(self):
-        self.write({"state": "done", "checked_at": fields.Datetime.now()})
+        totals = dict(self.env["account.move"]._read_group(
+            [("company_id", "=", self.company_id.id), ("state", "=", "posted"), ("expense_sheet_id", "=", False),
+             ("move_type", "in", ("out_invoice", "out_refund", "in_invoice", "in_refund")),
+             ("invoice_date", ">=", self.date_from), ("invoice_date", "<=", self.date_to)],
+            ["move_type"], ["amount_total_signed:sum"]))
+        self.write({
+            "state": "done", "checked_at": fields.Datetime.now(),
+            "odoo_sales": (totals.get("out_invoice") or 0.0) + (totals.get("out_refund") or 0.0),
+            "odoo_purchases": -(totals.get("in_invoice") or 0.0) - (totals.get("in_refund") or 0.0),
+        })
         differences = self.difference_count
         body = _("%(documents)s documents and %(partners)s partners compared: %(count)s differences.",
                  documents=self.document_count, partners=self.partner_count, count=differences) if differences \
@@ -210,6 +294,8 @@ class QboBooksCheck(models.Model):
         start = position or 1
         docs = client.query(f"SELECT * FROM {entity} WHERE {self._qbo_period()} ORDERBY Id "
                             f"STARTPOSITION {start} MAXRESULTS {QBO_PAGE}").get(entity, [])
+        total = sum(SIGNS[entity] * self._qbo_home(doc) for doc in docs)
+        self["qbo_sales" if entity in SALES else "qbo_purchases"] += float(total)
         ids = [str(doc["Id"]) for doc in docs]
         moves = {move.qbo_id: move for move in self.env["account.move"].search(
             [("company_id", "=", self.company_id.id), ("move_type", "=", move_type), ("qbo_id", "in", ids)])}
@@ -263,6 +349,101 @@ class QboBooksCheck(models.Model):
             for move in moves])
         return moves[-1].id
 
+    def _qbo_step_payments_quickbooks(self, client, kind, position):
+        """A page of the QuickBooks payments of the period: each compared with its Odoo payment, or listed
+        as held in QuickBooks only."""
+        entity, _party = kind
+        start = position or 1
+        docs = client.query(f"SELECT * FROM {entity} WHERE {self._qbo_period()} ORDERBY Id "
+                            f"STARTPOSITION {start} MAXRESULTS {QBO_PAGE}").get(entity, [])
+        payments = {payment.qbo_id: payment for payment in self.env["account.payment"].search([
+            ("company_id", "=", self.company_id.id), ("qbo_entity", "=", entity),
+            ("qbo_id", "in", [str(doc["Id"]) for doc in docs])])}
+        self._qbo_compare_payments(kind, [(payments[str(doc["Id"])], doc) for doc in docs
+                                          if str(doc["Id"]) in payments])
+        self.env["qbo.books.check.line"].create([
+            self._qbo_payment_values(entity, None, doc, "missing_in_odoo", [
+                _("Held in QuickBooks only: %(total)s", total=self._qbo_money(doc["TotalAmt"]))])
+            for doc in docs if str(doc["Id"]) not in payments and not self.env["qbo.event.processor"]._qbo_is_voided(doc)
+        ])
+        return start + QBO_PAGE if len(docs) == QBO_PAGE else None
+
+    def _qbo_step_payments_odoo(self, client, kind, position):
+        """A page of the Odoo payments of the period whose QuickBooks copy the QuickBooks pass did not see."""
+        entity, _party = kind
+        payments = self.env["account.payment"].search([
+            ("company_id", "=", self.company_id.id), ("qbo_entity", "=", entity), ("qbo_id", "!=", False),
+            ("state", "!=", "draft"), ("date", ">=", self.date_from), ("date", "<=", self.date_to),
+            ("id", ">", position)], order="id", limit=ODOO_PAGE)
+        if not payments:
+            return None
+        quoted = ", ".join(f"'{qbo_id}'" for qbo_id in payments.mapped("qbo_id") if qbo_id.isdigit())
+        docs = {str(doc["Id"]): doc for doc in client.query(
+            f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])} if quoted else {}
+        pairs = []
+        for payment in payments:
+            doc = docs.get(payment.qbo_id)
+            if doc is None and payment.state != "canceled":
+                self.document_count += 1
+                self.env["qbo.books.check.line"].create(self._qbo_payment_values(entity, payment, None, "deleted", [
+                    _("Deleted in QuickBooks; in Odoo: %(total)s",
+                      total=self._qbo_money(payment.amount, payment.currency_id))]))
+            elif doc is not None and not self.date_from.isoformat() <= doc["TxnDate"] <= self.date_to.isoformat():
+                pairs.append((payment, doc))
+        self._qbo_compare_payments(kind, pairs)
+        return payments[-1].id
+
+    def _qbo_compare_payments(self, kind, pairs):
+        """Compare linked payments: amount, date, partner, voided or cancelled."""
+        entity, party_field = kind
+        parties = self.env["qbo.mapping"]._records_for(
+            self.company_id, "Customer" if party_field == "CustomerRef" else "Vendor",
+            {str(doc[party_field]["value"]) for _payment, doc in pairs if doc.get(party_field)})
+        is_voided = self.env["qbo.event.processor"]._qbo_is_voided
+        values = []
+        for payment, doc in pairs:
+            self.document_count += 1
+            currency = payment.currency_id
+            cancelled, voided = payment.state == "canceled", is_voided(doc)
+            found = []
+            if voided != cancelled:
+                found.append(("voided" if voided else "cancelled", _("Voided in QuickBooks; in Odoo: %(total)s",
+                              total=self._qbo_money(payment.amount, currency)) if voided else _(
+                    "Cancelled in Odoo; in QuickBooks: %(total)s", total=self._qbo_money(doc["TotalAmt"], currency))))
+            elif not voided:
+                if cents(payment.amount) != cents(doc.get("TotalAmt") or 0):
+                    found.append(("amount", _("Amount: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                              odoo=self._qbo_money(payment.amount, currency),
+                                              qbo=self._qbo_money(doc.get("TotalAmt"), currency))))
+                if str(payment.date) != doc.get("TxnDate"):
+                    found.append(("date", _("Date: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                            odoo=format_date(self.env, payment.date),
+                                            qbo=format_date(self.env, fields.Date.to_date(doc["TxnDate"])))))
+                party = parties.get(str((doc.get(party_field) or {}).get("value")))
+                if party not in (payment.partner_id, payment.partner_id.commercial_partner_id):
+                    found.append(("partner", _("Partner: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                               odoo=payment.partner_id.display_name,
+                                               qbo=(doc.get(party_field) or {}).get("name") or _("another one"))))
+            if found:
+                values.append(self._qbo_payment_values(entity, payment, doc, found[0][0],
+                                                       [text for _issue, text in found]))
+            else:
+                self.in_step_count += 1
+        self.env["qbo.books.check.line"].create(values)
+
+    def _qbo_payment_values(self, entity, payment, doc, issue, details):
+        return {
+            "check_id": self.id, "kind": "payment", "issue": issue, "qbo_entity": entity,
+            "qbo_id": str(doc["Id"]) if doc else payment.qbo_id,
+            "qbo_name": doc and (doc.get("PaymentRefNum") or doc.get("DocNumber") or doc["Id"]) or False,
+            "payment_id": payment.id if payment else False,
+            "partner_id": payment.partner_id.id if payment else False,
+            "odoo_amount": abs(payment.amount_company_currency_signed) if payment and payment.state != "canceled"
+            else 0.0,
+            "qbo_amount": float(self._qbo_home(doc)) if doc else 0.0,
+            "detail": "\n".join(details),
+        }
+
     def _qbo_step_partners(self, client, report, position):
         """Each linked partner's open balance at the end of the period against QuickBooks' report."""
         name, entity, account_type, sign = report
@@ -287,6 +468,13 @@ class QboBooksCheck(models.Model):
                 values.append(self._qbo_partner_values(entity, qbo_id, None, cents(0), qbo, qbo_name))
         self.env["qbo.books.check.line"].create(values)
         self.partner_count += len(partners)
+        everyone = self.env["account.move.line"]._read_group(
+            [("company_id", "=", self.company_id.id), ("parent_state", "=", "posted"),
+             ("account_id.account_type", "=", account_type), ("date", "<=", self.date_to)], [], ["balance:sum"])
+        grand = next((row["Summary"]["ColData"][1]["value"] for row in (answer.get("Rows") or {}).get("Row", [])
+                      if row.get("group") == "GrandTotal"), 0)
+        side = "receivable" if entity == "Customer" else "payable"
+        self.write({f"odoo_{side}": sign * (everyone[0][0] or 0.0), f"qbo_{side}": float(cents(grand or 0))})
         return None
 
     def _qbo_compare(self, kind, pairs):
@@ -333,13 +521,13 @@ class QboBooksCheck(models.Model):
                                            odoo=move.partner_id.display_name,
                                            qbo=(doc.get(party_field) or {}).get("name") or _("another one"))))
             if found:
-                values.append(self._qbo_line_values(kind, move, doc, found[0][0], [text for _issue, text in found],
-                                                    odoo_amount=move.amount_total, qbo_amount=doc.get("TotalAmt")))
+                values.append(self._qbo_line_values(kind, move, doc, found[0][0], [text for _issue, text in found]))
             else:
                 self.in_step_count += 1
         self.env["qbo.books.check.line"].create(values)
 
-    def _qbo_line_values(self, kind, move, doc, issue, details, odoo_amount=None, qbo_amount=None):
+    def _qbo_line_values(self, kind, move, doc, issue, details):
+        """A document's difference; its amounts are the totals of both sides in the company's currency."""
         entity = kind[0]
         return {
             "check_id": self.id, "kind": "document", "issue": issue, "qbo_entity": entity,
@@ -347,8 +535,8 @@ class QboBooksCheck(models.Model):
             "qbo_name": doc and (doc.get("DocNumber") or doc["Id"]) or False,
             "move_id": move.id if move else False,
             "partner_id": move.partner_id.id if move else False,
-            "odoo_amount": odoo_amount if odoo_amount is not None else (move.amount_total if move else 0.0),
-            "qbo_amount": float(qbo_amount if qbo_amount is not None else (doc or {}).get("TotalAmt") or 0.0),
+            "odoo_amount": abs(move.amount_total_signed) if move and move.state == "posted" else 0.0,
+            "qbo_amount": float(self._qbo_home(doc)) if doc else 0.0,
             "detail": "\n".join(details),
         }
 
@@ -364,6 +552,13 @@ class QboBooksCheck(models.Model):
                 "qbo_id": qbo_id, "qbo_name": qbo_name or (partner and partner.display_name) or qbo_id,
                 "partner_id": partner.id if partner else False, "odoo_amount": float(odoo), "qbo_amount": float(qbo),
                 "detail": detail}
+
+    @api.model
+    def _qbo_home(self, doc):
+        """A QuickBooks document's total in the home currency."""
+        if doc.get("HomeTotalAmt") is not None:
+            return cents(doc["HomeTotalAmt"])
+        return cents(cents(doc.get("TotalAmt") or 0) * Decimal(str(doc.get("ExchangeRate") or 1)))
 
     def _qbo_money(self, amount, currency=None):
         return format_amount(self.env, float(amount or 0), currency or self.company_id.currency_id)

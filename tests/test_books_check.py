@@ -84,8 +84,8 @@ class TestBooksInStep(QboDocumentImportCommon):
         buyer_qbo_id = self.env["qbo.mapping"].search([("company_id", "=", self.company.id),
                                                       ("qbo_entity", "=", "Customer"),
                                                       ("res_id", "=", self.buyer.id)]).qbo_id
-        self.client.create("Payment", {"CustomerRef": {"value": buyer_qbo_id}, "TotalAmt": 5.0,
-                                       "TxnDate": "2019-02-10"})
+        prepaid = self.client.create("Payment", {"CustomerRef": {"value": buyer_qbo_id}, "TotalAmt": 5.0,
+                                                 "TxnDate": "2019-02-10"})
 
         check = self.compare()
         self.assertIn("Total: $ 100.00 in Odoo, $ 120.00 in QuickBooks",
@@ -98,10 +98,20 @@ class TestBooksInStep(QboDocumentImportCommon):
         # Odoo: 100 + 30 + 40 + 7 receivable; QuickBooks: 120, less the 5.00 paid and not applied.
         self.assertEqual((money(balance.odoo_amount), money(balance.qbo_amount)), (money(177), money(115)))
         self.assertIn("is linked to no Odoo contact", self.line(check, "partner_balance", self.qbo_customer["Id"]).detail)
-        self.assertEqual(check.difference_count, 7)
+        self.assertIn("Held in QuickBooks only: $ 5.00",
+                      self.text(self.line(check, "missing_in_odoo", prepaid["Id"]).detail))
+        self.assertEqual(check.difference_count, 8)
         self.assertIn(self.qbo_manager, check.activity_ids.user_id)
-        self.assertEqual(self.company.qbo_books_status.split(" ")[0], "7")
+        self.assertEqual(self.company.qbo_books_status.split(" ")[0], "8")
         self.assertEqual(money(self.client.read("Invoice", edited.qbo_id)["TotalAmt"]), money(120))
+        # Sales: 177 in Odoo, 120 + 55 in QuickBooks; receivable: 177 against 115 + 55. The lines show all of
+        # both differences (-20 + 30 + 40 + 7 - 55; 62 - 55).
+        self.assertEqual([money(check[field]) for field in ("odoo_sales", "qbo_sales", "odoo_receivable",
+                                                            "qbo_receivable")],
+                         [money(177), money(175), money(177), money(170)])
+        self.assertEqual((money(check._qbo_shown(True)), money(check._qbo_shown_balance("Customer"))),
+                         (money(2), money(7)))
+        self.assertEqual(self.text(check.totals_html).count("all of it"), 2)
 
         wizard = self.repair(self.line(check, "voided", voided), "send")
         self.assertIn("unchanged (QuickBooks no longer holds it open", wizard.preview)
@@ -121,10 +131,11 @@ class TestBooksInStep(QboDocumentImportCommon):
         wizard.note = "Customer paid 5.00 in advance; applied next month."
         wizard.action_qbo_apply()
         self.assertEqual(balance.state, "explained")
-        self.assertEqual(check.difference_count, 3)  # voided, deleted, and the customer linked to nothing
+        self.assertEqual(check.difference_count, 4)  # voided, deleted, the payment, the customer linked to nothing
 
         again = self.compare()
-        self.assertEqual(sorted(again.line_ids.mapped("issue")), ["deleted", "partner_balance", "voided"])
+        self.assertEqual(sorted(again.line_ids.mapped("issue")),
+                         ["deleted", "missing_in_odoo", "partner_balance", "voided"])
 
     def test_take_quickbooks_version_of_an_imported_document(self):
         """A document imported from QuickBooks and changed there while the company's rule says "Do nothing":
@@ -145,6 +156,28 @@ class TestBooksInStep(QboDocumentImportCommon):
         self.assertIn("rewritten to QuickBooks' version ($ 64.50)", self.text(wizard.preview))
         wizard.action_qbo_apply()
         self.assertEqual((move.state, money(move.amount_total), line.state), ("posted", money(64.5), "repaired"))
+
+    def test_payment_changed_in_quickbooks(self):
+        """A payment received in QuickBooks and imported is in step; lowered there afterwards, it is found
+        with both amounts, and only an explanation repairs it here (a payment is repaired from itself)."""
+        self.company.qbo_import_documents = True
+        doc = self.qbo_invoice([(2, 25.0, False)])
+        self.pull()
+        payment_doc = self.client.create("Payment", {
+            "CustomerRef": {"value": self.qbo_customer["Id"]}, "TotalAmt": 50.0, "TxnDate": "2019-02-10",
+            "Line": [{"Amount": 50.0, "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": "Invoice"}]}]})
+        self.env["qbo.payment.pull"]._qbo_sync(self.company, 100)
+        check = self.compare()
+        self.assertEqual((check.document_count, check.difference_count), (2, 0))
+        self.client.update("Payment", {"Id": payment_doc["Id"], "SyncToken": payment_doc["SyncToken"], "sparse": True,
+                                       "TotalAmt": 45.0, "Line": [{"Amount": 45.0, "LinkedTxn": [
+                                           {"TxnId": doc["Id"], "TxnType": "Invoice"}]}]})
+        check = self.compare()
+        line = self.line(check, "amount", payment_doc["Id"])
+        self.assertEqual(line.kind, "payment")
+        self.assertIn("Amount: $ 50.00 in Odoo, $ 45.00 in QuickBooks", self.text(line.detail))
+        wizard = self.repair(line, "send")
+        self.assertIn("a payment is repaired from itself", wizard.preview)
 
     def test_who_may_compare_and_repair(self):
         """QuickBooks users read the comparison; only managers compare and repair; another company's

@@ -67,8 +67,11 @@ class QboBooksRepair(models.TransientModel):
                                           move.currency_id or None)
         if self.action == "explain":
             return _("marked as explained, nothing else changes"), None
-        if line.kind != "document":
+        if line.kind == "partner":
             return None, _("a partner's balance follows its documents: repair those, or explain it")
+        if line.kind == "payment":
+            return None, _("a payment is repaired from itself (Push to QuickBooks, Sync Customer Payment), or "
+                           "explained")
         if self.action == "send":
             if not move or move.state != "posted":
                 return None, _("no posted Odoo document to send")
@@ -93,7 +96,8 @@ class QboBooksRepair(models.TransientModel):
         return _("rewritten to QuickBooks' version (%s)", amount), None
 
     def _qbo_label(self, line):
-        return line.move_id.display_name or line.qbo_name or line.partner_id.display_name or line.qbo_id
+        return (line.move_id.display_name or line.payment_id.display_name or line.qbo_name
+                or line.partner_id.display_name or line.qbo_id)
 
     def _qbo_adapter(self, entity):
         return next((adapter for adapter in self.env["qbo.document.import"]._qbo_import_adapters()

@@ -535,6 +535,7 @@ class QboBooksCheck(models.Model):
             "qbo_name": doc and (doc.get("DocNumber") or doc["Id"]) or False,
             "move_id": move.id if move else False,
             "partner_id": move.partner_id.id if move else False,
+            "date": move.invoice_date if move else doc.get("TxnDate"),
             "odoo_amount": abs(move.amount_total_signed) if move and move.state == "posted" else 0.0,
             "qbo_amount": float(self._qbo_home(doc)) if doc else 0.0,
             "detail": "\n".join(details),

@@ -36,6 +36,7 @@ class QboBooksCheckLine(models.Model):
     move_id = fields.Many2one("account.move", string="In Odoo", readonly=True, index="btree_not_null")
     payment_id = fields.Many2one("account.payment", string="Payment in Odoo", readonly=True, index="btree_not_null")
     partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    date = fields.Date(readonly=True, help="The document's date (Odoo's, else QuickBooks').")
     odoo_amount = fields.Monetary(string="Odoo", readonly=True)
     qbo_amount = fields.Monetary(string="QuickBooks", readonly=True)
     detail = fields.Text(string="Differences", readonly=True)

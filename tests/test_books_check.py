@@ -179,6 +179,28 @@ class TestBooksInStep(QboDocumentImportCommon):
         wizard = self.repair(line, "send")
         self.assertIn("a payment is repaired from itself", wizard.preview)
 
+    def test_same_document_on_both_sides_linked(self):
+        """An invoice posted in Odoo and typed again by hand in QuickBooks (same date and total) shows as held
+        on one side only, twice; linking them puts the books in step, with no copy sent or imported."""
+        self.exported(10.0)  # the buyer is linked to a QuickBooks customer on the way
+        buyer_qbo_id = self.env["qbo.mapping"].search([("company_id", "=", self.company.id),
+                                                      ("qbo_entity", "=", "Customer"),
+                                                      ("res_id", "=", self.buyer.id)]).qbo_id
+        move = self.make_move(partner=self.buyer, lines=[{"price_unit": 42.0}])
+        doc = self.client.create("Invoice", {"CustomerRef": {"value": buyer_qbo_id}, "TxnDate": "2019-01-01",
+                                             "Line": [self.sales_line(1, 42.0, "NON")]})
+        check = self.compare()
+        self.assertEqual(check.difference_count, 2)
+        wizard = self.repair(self.line(check, "missing_in_qbo", move) | self.line(check, "missing_in_odoo", doc["Id"]),
+                             "link")
+        self.assertIn(f"linked with QuickBooks Invoice {doc['Id']} (same date and total: $ 42.00)",
+                      self.text(wizard.preview))
+        wizard.action_qbo_apply()
+        self.assertEqual((move.qbo_id, move.qbo_state, check.difference_count), (doc["Id"], "exported", 0))
+        self.assertEqual(self.compare().difference_count, 0)
+        self.assertEqual(len(self.qbo_docs("Invoice")), 2)
+        self.assertFalse(self.env["account.move"].search([("qbo_imported", "=", True)]))
+
     def test_who_may_compare_and_repair(self):
         """QuickBooks users read the comparison; only managers compare and repair; another company's
         manager sees nothing of it."""

@@ -7,6 +7,7 @@ from ..qbo_client import QboApiError
 ACTIONS = [
     ("send", "Send Odoo's version to QuickBooks"),
     ("take", "Take QuickBooks' version"),
+    ("link", "Link the same document on both sides"),
     ("explain", "Mark as explained"),
 ]
 
@@ -54,6 +55,8 @@ class QboBooksRepair(models.TransientModel):
             todo.sudo().write({"state": "explained", "note": f"{stamp}: {self.note.strip()}"})
         elif self.action == "send":
             self._qbo_send(todo.sudo(), stamp)
+        elif self.action == "link":
+            self._qbo_link(todo.sudo(), stamp)
         else:
             self._qbo_take(todo.sudo(), stamp)
         return {"type": "ir.actions.act_window_close"}
@@ -72,6 +75,14 @@ class QboBooksRepair(models.TransientModel):
         if line.kind == "payment":
             return None, _("a payment is repaired from itself (Push to QuickBooks, Sync Customer Payment), or "
                            "explained")
+        if self.action == "link":
+            other = self._qbo_twin(line)
+            if not other:
+                return None, _("no single document on the other side with the same type, date and total")
+            if line.issue == "missing_in_odoo" and other in self.line_ids:
+                return _("linked with %s", self._qbo_label(other)), None  # the pair is told once, on the other
+            return _("linked with QuickBooks %(entity)s %(name)s (same date and total: %(amount)s)",
+                     entity=other.qbo_entity, name=other.qbo_name, amount=amount), None
         if self.action == "send":
             if not move or move.state != "posted":
                 return None, _("no posted Odoo document to send")
@@ -99,6 +110,19 @@ class QboBooksRepair(models.TransientModel):
         return (line.move_id.display_name or line.payment_id.display_name or line.qbo_name
                 or line.partner_id.display_name or line.qbo_id)
 
+    def _qbo_twin(self, line):
+        """The one open difference of the same comparison that is the same document held on the other side
+        only (same QuickBooks type, date and total in the company's currency), or an empty recordset."""
+        if line.issue not in ("missing_in_qbo", "missing_in_odoo"):
+            return line.browse()
+        mine, other_issue = (line.odoo_amount, "missing_in_odoo") if line.issue == "missing_in_qbo" \
+            else (line.qbo_amount, "missing_in_qbo")
+        twins = line.check_id.line_ids.filtered(lambda other: (
+            other.state == "open" and other.issue == other_issue and other.qbo_entity == line.qbo_entity
+            and other.date == line.date and line.currency_id.compare_amounts(
+                other.qbo_amount if other_issue == "missing_in_odoo" else other.odoo_amount, mine) == 0))
+        return twins if len(twins) == 1 else line.browse()
+
     def _qbo_adapter(self, entity):
         return next((adapter for adapter in self.env["qbo.document.import"]._qbo_import_adapters()
                      if adapter._qbo_entity == entity), None)
@@ -115,6 +139,23 @@ class QboBooksRepair(models.TransientModel):
                 line.write({"state": "repaired", "note": stamp})
             else:
                 line.note = _("%(stamp)s: failed: %(error)s", stamp=stamp, error=line.move_id.qbo_error)
+
+    def _qbo_link(self, lines, stamp):
+        """Link an Odoo document to the QuickBooks one that is the same (instead of sending a copy, or
+        importing one): it is then exported as updates of that document."""
+        for line in lines:
+            if line.state != "open":
+                continue  # linked with the other of its pair
+            twin = self._qbo_twin(line)
+            odoo_line, qbo_line = (line, twin) if line.issue == "missing_in_qbo" else (twin, line)
+            company = line.check_id.company_id
+            doc = company._qbo_get_client().read(qbo_line.qbo_entity, qbo_line.qbo_id)
+            move = odoo_line.move_id
+            move._qbo_write({"qbo_id": str(doc["Id"]), "qbo_sync_token": str(doc["SyncToken"]), "qbo_state": "exported",
+                             **self.env["qbo.move.export"]._qbo_success_values(None, move, qbo_line.qbo_entity, doc)})
+            move._message_log(body=_("QuickBooks: linked to %(entity)s %(name)s, the same document (Books in Step).",
+                                     entity=qbo_line.qbo_entity, name=qbo_line.qbo_name))
+            (odoo_line | qbo_line).write({"state": "repaired", "note": stamp})
 
     def _qbo_take(self, lines, stamp):
         """Bring QuickBooks' version into Odoo through the import of documents (whatever the company's

@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make run` (the offline demo) and `make test` (all tests).
-.PHONY: run test sandbox bench bench-scale mutants screenshots setup
+.PHONY: run test sandbox bench bench-scale bench-compare mutants screenshots setup
 SHELL := /bin/bash
 
 run:
@@ -16,6 +16,9 @@ bench:
 
 bench-scale:
 	@scripts/bench.sh --scale
+
+bench-compare:
+	@scripts/bench.sh --compare 20000
 
 screenshots:
 	@scripts/screenshots.sh

@@ -10,6 +10,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import accounting, faults, limits, oauth, viewer
+from .faults import QboFault
 
 
 def new_intuit_tid():
@@ -47,6 +48,7 @@ class SandboxApp:
             Rule("/_sandbox/clock", endpoint="control_clock", methods=["POST"]),
             Rule("/_sandbox/faults", endpoint="control_faults", methods=["POST", "DELETE"]),
             Rule("/_sandbox/state", endpoint="control_state", methods=["GET"]),
+            Rule("/_sandbox/records", endpoint="control_records", methods=["POST"]),
         ])
         self.handlers = {
             "discovery": oauth.discovery,
@@ -191,6 +193,19 @@ class SandboxApp:
             self.state.inject_fault(**self._json_body(request))
             return _json(201, {"pending_faults": self.state.summary()["pending_faults"]})
         return self._control(inject)
+
+    def _control_records(self, request):
+        """Create many records at once, through the API's own rules but outside its rate limits (seeding a
+        bench or a demo): ``{"realm_id", "entity", "records": [...]}``; answers their ``Id``s in order."""
+        def create():
+            data = self._json_body(request)
+            company = self.state.companies[data["realm_id"]]
+            try:
+                ids = [accounting.create(company, data["entity"], record)["Id"] for record in data["records"]]
+            except QboFault as fault:
+                raise ValueError(fault.body()) from None
+            return _json(201, {"ids": ids})
+        return self._control(create)
 
     def _control_state(self, request):
         return _json(200, self.state.summary())

@@ -278,6 +278,7 @@ def bench(registry, counter, count, latency):
             cr.rollback()
         with registry.cursor() as cr:
             imported = bench_import(api.Environment(cr, odoo.SUPERUSER_ID, {}), counter, sandbox, settings)
+            compared = bench_compare(api.Environment(cr, odoo.SUPERUSER_ID, {}), counter, sandbox)
             cr.rollback()
     finally:
         sandbox.stop()
@@ -301,6 +302,7 @@ def bench(registry, counter, count, latency):
           f"{count / imported.wall:.1f} documents/s, {imported.requests / count:.3f} QuickBooks requests and "
           f"{imported.queries_of_export / count:.1f} SQL queries per document, {imported.cpu / count * 1000:.2f} ms "
           f"of CPU per document; {imported.states}")
+    print_compare(f"N={count}", compared)
     export.imported = imported
     return export
 
@@ -331,6 +333,82 @@ def bench_import(env, counter, sandbox, settings):
     return meter
 
 
+def bench_compare(env, counter, sandbox):
+    """Books in Step over the company's documents (all in step): its steps to the end, as the job runs them."""
+    company = env.company
+    sandbox.forget_windows()
+    company._qbo_connection()._qbo_pacer(company.qbo_realm_id).reset()
+    check = env["qbo.books.check"].create({"company_id": company.id, "date_from": "2026-01-01",
+                                           "date_to": "2026-12-31"})
+    cr = env.cr
+    with Meter(counter, cr) as meter:
+        queries = cr.sql_log_count
+        check._qbo_run_all()
+        cr.flush()
+        meter.queries_of_export = cr.sql_log_count - queries
+    meter.check = check
+    return meter
+
+
+def print_compare(label, meter):
+    check = meter.check
+    count = max(check.document_count, 1)
+    # Intuit's budget for one realm: 500 requests a minute.
+    budget = meter.requests / 500 * 60
+    print(f"{label}: Books in Step over {check.document_count} documents and {check.partner_count} partners: "
+          f"{check.document_count / meter.wall:.0f} documents/s ({meter.wall:.1f} s), {meter.requests} QuickBooks "
+          f"requests ({meter.requests / count:.4f} per document; {budget:.1f} s of one realm's budget of 500 a "
+          f"minute, {meter.throttled} throttled), {meter.queries_of_export / count:.3f} SQL queries and "
+          f"{1000 * meter.cpu / count:.2f} ms of CPU per document; {check.state}, {check.difference_count} "
+          f"differences")
+
+
+def bench_compare_scale(registry, counter, count, latency):
+    """Books in Step over ``count`` invoices held on both sides (seeded outside the limits: QuickBooks'
+    through the sandbox's control API, Odoo's posted and linked in bulk), then compared within them."""
+    sandbox = SandboxProcess(latency)
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+            company = env.company
+            realm = connect(env, company, sandbox)
+            started = time.monotonic()
+            client = company._qbo_get_client()
+            income = next(account for account in client.query("SELECT * FROM Account MAXRESULTS 1000")["Account"]
+                          if account["AccountType"] == "Income")
+            customer = client.create("Customer", {"DisplayName": f"Bench Books {time.time()}"})
+            item = client.create("Item", {"Name": f"Bench Books Item {time.time()}", "Type": "Service",
+                                          "IncomeAccountRef": {"value": income["Id"]}})
+            prices = [round(10 + index % 97 * 0.37, 2) for index in range(count)]
+            ids = []
+            for start in range(0, count, 500):
+                ids += sandbox.control("records", {"realm_id": realm, "entity": "Invoice", "records": [{
+                    "CustomerRef": {"value": customer["Id"]}, "TxnDate": "2026-01-15",
+                    "Line": [{"DetailType": "SalesItemLineDetail", "Amount": price, "SalesItemLineDetail": {
+                        "ItemRef": {"value": item["Id"]}, "Qty": 1, "UnitPrice": price}}],
+                } for price in prices[start:start + 500]]})["ids"]
+            partner = env["res.partner"].create({"name": customer["DisplayName"], "is_company": True})
+            env["qbo.mapping"]._link(company, partner, "Customer", customer["Id"])
+            product = env["product.product"].create({"name": item["Name"], "type": "service"})
+            for start in range(0, count, 1000):
+                moves = env["account.move"].with_context(qbo_no_push=True).create([{
+                    "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": "2026-01-15",
+                    "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1, "price_unit": price,
+                                                         "tax_ids": []})],
+                } for price in prices[start:start + 1000]])
+                moves.action_post()
+                for move, qbo_id in zip(moves, ids[start:start + 1000]):
+                    move.qbo_id = qbo_id
+                moves.write({"qbo_state": "exported"})
+                cr.flush()
+            print(f"{count} invoices seeded on both sides in {time.monotonic() - started:.0f} s")
+            compared = bench_compare(env, counter, sandbox)
+            cr.rollback()
+    finally:
+        sandbox.stop()
+    print_compare(f"N={count}", compared)
+
+
 def main():
     if sys.argv[1:2] == ["--serve-sandbox"]:
         serve_sandbox(float(sys.argv[2]), sys.argv[3])
@@ -340,6 +418,8 @@ def main():
     parser.add_argument("--database", default=os.environ.get("QBO_BENCH_DB", "quickbooks_bench"))
     parser.add_argument("--latency", type=float, default=0.3,
                         help="simulated seconds of network per QuickBooks request (default 0.3)")
+    parser.add_argument("--compare", type=int, metavar="N",
+                        help="only Books in Step over N invoices held on both sides (make bench-compare: 20000)")
     args = parser.parse_args()
     odoo_src = os.environ.get("ODOO_SRC", "/opt/odoo")
     config.parse_config(["--database", args.database, "--log-level", "warn", "--addons-path", ",".join(
@@ -348,6 +428,9 @@ def main():
     counter = RequestCounter()
     print(f"Simulated latency {args.latency:.2f} s per request; Intuit's limits on in the sandbox "
           f"(per realm and app: 10 requests/s, 500/min, 40 batch calls/min, 10 at once).")
+    if args.compare:
+        bench_compare_scale(registry, counter, args.compare, args.latency)
+        return
     results = {count: bench(registry, counter, count, args.latency) for count in args.sizes}
     if len(results) > 1:
         small, large = min(results), max(results)

@@ -87,7 +87,7 @@ class QboBooksCheck(models.Model):
     qbo_payable = fields.Monetary(readonly=True)
     totals_html = fields.Html(string="Totals", compute="_compute_totals_html", sanitize=False)
     line_ids = fields.One2many("qbo.books.check.line", "check_id", string="Differences", readonly=True)
-    difference_count = fields.Integer(string="Differences", compute="_compute_difference_count")
+    difference_count = fields.Integer(string="Open Differences", compute="_compute_difference_count")
     error = fields.Text(readonly=True)
 
     @api.model

@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from ..qbo_sandbox import entities
 from .common_expense import QboExpenseExportCommon
 from .common_mapping import QboMappingCommon
-from .common_move import QboMoveExportCommon
+from .common_move import QboMoveExportCommon, money
 
 
 @contextmanager
@@ -134,3 +134,29 @@ class TestExpenseReportTour(QboExpenseExportCommon):
         self.assertEqual(expense.qbo_state, "exported")
         purchase = self.qbo_sandbox_company.get("Purchase", expense.qbo_id)
         self.assertEqual(str(purchase["TotalAmt"]), "123.45")
+
+
+@tagged("post_install", "-at_install")
+class TestBooksInStepTour(QboMoveExportCommon):
+    """Books in Step in a real browser (static/tests/tours/qbo_books_in_step_tour.js)."""
+
+    def test_books_in_step(self):
+        """An invoice edited in QuickBooks: compared, shown with both figures, repaired by sending Odoo's
+        version from the preview; a new comparison started from the screen runs in the background."""
+        self.qbo_manager.password = "qbo_manager"
+        move = self.make_move(partner=self.make_partner("Tour Books Customer"), lines=[{"price_unit": 100.0}])
+        self.export(move)
+        remote = self.qbo_doc(move)
+        self.client.update("Invoice", {"Id": remote["Id"], "SyncToken": remote["SyncToken"], "sparse": True,
+                                       "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 120.0,
+                                                 "SalesItemLineDetail": {"Qty": 1, "UnitPrice": 120.0, "ItemRef":
+                                                                         remote["Line"][0]["SalesItemLineDetail"]["ItemRef"]}}]})
+        check = self.env["qbo.books.check"].create({"company_id": self.company.id, "date_from": "2019-01-01",
+                                                    "date_to": "2019-12-31"})
+        check.sudo()._qbo_run_all()
+        self.assertEqual(check.difference_count, 2)  # the invoice, and its customer's balance
+        self.start_tour("/odoo", "quickbooks_books_in_step", login="qbo_manager", timeout=180)
+        self.assertEqual(money(self.qbo_doc(move)["TotalAmt"]), money(100))
+        self.assertEqual(check.line_ids.filtered(lambda line: line.kind == "document").state, "repaired")
+        started = self.env["qbo.books.check"].search([("id", "!=", check.id)])
+        self.assertEqual((started.state, str(started.date_from)), ("running", "2019-01-01"))

@@ -111,7 +111,7 @@ class SandboxProcess:
         self.discovery_url = f"{self.url}/.well-known/openid_configuration"
 
     def control(self, path, payload):
-        answer = requests.post(f"{self.url}/_sandbox/{path}", json=payload, timeout=10)
+        answer = requests.post(f"{self.url}/_sandbox/{path}", json=payload, timeout=120)
         answer.raise_for_status()
         return answer.json()
 
@@ -376,28 +376,35 @@ def bench_compare_scale(registry, counter, count, latency):
             client = company._qbo_get_client()
             income = next(account for account in client.query("SELECT * FROM Account MAXRESULTS 1000")["Account"]
                           if account["AccountType"] == "Income")
-            customer = client.create("Customer", {"DisplayName": f"Bench Books {time.time()}"})
-            item = client.create("Item", {"Name": f"Bench Books Item {time.time()}", "Type": "Service",
+            # A customer per 100 invoices: QuickBooks keeps each customer's balance over its documents.
+            tag = int(time.time())
+            names = [f"Bench Books {tag}-{index}" for index in range(max(1, count // 100))]
+            customers = sandbox.control("records", {"realm_id": realm, "entity": "Customer", "records": [
+                {"DisplayName": name} for name in names]})["ids"]
+            item = client.create("Item", {"Name": f"Bench Books Item {tag}", "Type": "Service",
                                           "IncomeAccountRef": {"value": income["Id"]}})
             prices = [round(10 + index % 97 * 0.37, 2) for index in range(count)]
             ids = []
             seeded = time.monotonic()
             for start in range(0, count, 500):
                 ids += sandbox.control("records", {"realm_id": realm, "entity": "Invoice", "records": [{
-                    "CustomerRef": {"value": customer["Id"]}, "TxnDate": "2026-01-15",
-                    "Line": [{"DetailType": "SalesItemLineDetail", "Amount": price, "SalesItemLineDetail": {
-                        "ItemRef": {"value": item["Id"]}, "Qty": 1, "UnitPrice": price}}],
-                } for price in prices[start:start + 500]]})["ids"]
-            print(f"{count} invoices seeded in QuickBooks in {time.monotonic() - seeded:.0f} s")
-            partner = env["res.partner"].create({"name": customer["DisplayName"], "is_company": True})
-            env["qbo.mapping"]._link(company, partner, "Customer", customer["Id"])
+                    "CustomerRef": {"value": customers[index % len(customers)]}, "TxnDate": "2026-01-15",
+                    "Line": [{"DetailType": "SalesItemLineDetail", "Amount": prices[index], "SalesItemLineDetail": {
+                        "ItemRef": {"value": item["Id"]}, "Qty": 1, "UnitPrice": prices[index]}}],
+                } for index in range(start, min(start + 500, count))]})["ids"]
+            print(f"{count} invoices of {len(customers)} customers seeded in QuickBooks in "
+                  f"{time.monotonic() - seeded:.0f} s")
+            partners = env["res.partner"].create([{"name": name, "is_company": True} for name in names])
+            for partner, qbo_id in zip(partners, customers):
+                env["qbo.mapping"]._link(company, partner, "Customer", qbo_id)
             product = env["product.product"].create({"name": item["Name"], "type": "service"})
             for start in range(0, count, 1000):
                 moves = env["account.move"].with_context(qbo_no_push=True).create([{
-                    "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": "2026-01-15",
-                    "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1, "price_unit": price,
-                                                         "tax_ids": []})],
-                } for price in prices[start:start + 1000]])
+                    "move_type": "out_invoice", "partner_id": partners[index % len(partners)].id,
+                    "invoice_date": "2026-01-15",
+                    "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1,
+                                                         "price_unit": prices[index], "tax_ids": []})],
+                } for index in range(start, min(start + 1000, count))])
                 moves.action_post()
                 cr.flush()
                 cr.execute("UPDATE account_move SET qbo_id = linked.qbo_id, qbo_state = 'exported' "

@@ -108,13 +108,13 @@ class QboBooksCheck(models.Model):
         labels = {"_qbo_step_quickbooks": _("QuickBooks documents"), "_qbo_step_odoo": _("Odoo documents"),
                   "_qbo_step_unsent": _("Odoo documents not sent"), "_qbo_step_partners": _("partner balances"),
                   "_qbo_step_payments_quickbooks": _("QuickBooks payments"),
-                  "_qbo_step_payments_odoo": _("Odoo payments")}
+                  "_qbo_step_payments_odoo": _("Odoo payments"), "_qbo_step_expenses": _("expenses")}
         for check in self:
             if check.state != "running":
                 check.progress = False
                 continue
             method, argument = stages[min(check.stage, len(stages) - 1)]
-            what = argument[0] if isinstance(argument, tuple) else argument
+            what = argument[0] if isinstance(argument, tuple) else argument or _("all")
             check.progress = _("Step %(step)s of %(steps)s: %(stage)s (%(what)s); %(count)s documents compared so far",
                                step=check.stage + 1, steps=len(stages), stage=labels[method], what=what,
                                count=check.document_count)
@@ -226,6 +226,7 @@ class QboBooksCheck(models.Model):
                                                                       "in_refund")]
                 + [("_qbo_step_payments_quickbooks", kind) for kind in PAYMENT_KINDS]
                 + [("_qbo_step_payments_odoo", kind) for kind in PAYMENT_KINDS]
+                + [("_qbo_step_expenses", None)]
                 + [("_qbo_step_partners", report) for report in PARTNER_REPORTS])
 
     def _qbo_step(self):
@@ -443,6 +444,44 @@ class QboBooksCheck(models.Model):
             "qbo_amount": float(self._qbo_home(doc)) if doc else 0.0,
             "detail": "\n".join(details),
         }
+
+    def _qbo_step_expenses(self, client, _argument, position):
+        """A page of the QuickBooks purchases and bills Odoo expenses of the period went to: the expenses of
+        each (one report may make one QuickBooks document) against its total."""
+        groups = self.env["hr.expense"]._read_group(
+            [("company_id", "=", self.company_id.id), ("qbo_id", "!=", False), ("date", ">=", self.date_from),
+             ("date", "<=", self.date_to)],
+            ["qbo_entity", "qbo_id"], ["total_amount:sum", "id:recordset"], order="qbo_entity, qbo_id",
+            offset=position, limit=ODOO_PAGE)
+        if not groups:
+            return None
+        docs = {}
+        for entity in {entity for entity, _qbo_id, _total, _expenses in groups}:
+            quoted = ", ".join(f"'{qbo_id}'" for group_entity, qbo_id, _total, _expenses in groups
+                               if group_entity == entity and qbo_id.isdigit())
+            docs.update({(entity, str(doc["Id"])): doc for doc in client.query(
+                f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])})
+        values = []
+        for entity, qbo_id, total, expenses in groups:
+            self.document_count += 1
+            doc = docs.get((entity, qbo_id))
+            odoo = cents(total or 0)
+            qbo = self._qbo_home(doc) if doc else cents(0)
+            if doc is not None and odoo == qbo:
+                self.in_step_count += 1
+                continue
+            detail = _("Total: %(odoo)s in Odoo (%(count)s expenses), %(qbo)s in QuickBooks",
+                       odoo=self._qbo_money(odoo), count=len(expenses), qbo=self._qbo_money(qbo)) if doc else \
+                _("Deleted in QuickBooks; %(count)s expenses in Odoo: %(odoo)s", count=len(expenses),
+                  odoo=self._qbo_money(odoo))
+            values.append({
+                "check_id": self.id, "kind": "expense", "issue": "amount" if doc else "deleted", "qbo_entity": entity,
+                "qbo_id": qbo_id, "qbo_name": doc and (doc.get("DocNumber") or doc["Id"]) or qbo_id,
+                "expense_id": expenses[:1].id, "partner_id": False, "odoo_amount": float(odoo), "qbo_amount": float(qbo),
+                "date": expenses[:1].date, "detail": detail,
+            })
+        self.env["qbo.books.check.line"].create(values)
+        return position + len(groups)
 
     def _qbo_step_partners(self, client, report, position):
         """Each linked partner's open balance at the end of the period against QuickBooks' report."""

@@ -27,14 +27,16 @@ class QboBooksCheckLine(models.Model):
     check_id = fields.Many2one("qbo.books.check", required=True, index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one(related="check_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="check_id.currency_id")
-    kind = fields.Selection([("document", "Document"), ("payment", "Payment"), ("partner", "Partner")],
-                            required=True, readonly=True)
+    kind = fields.Selection([("document", "Document"), ("payment", "Payment"), ("expense", "Expense"),
+                             ("partner", "Partner")], required=True, readonly=True)
     issue = fields.Selection(ISSUES, required=True, readonly=True)
     qbo_entity = fields.Char(string="QuickBooks Type", readonly=True)
     qbo_id = fields.Char(string="QuickBooks ID", readonly=True)
     qbo_name = fields.Char(string="In QuickBooks", readonly=True)
     move_id = fields.Many2one("account.move", string="In Odoo", readonly=True, index="btree_not_null")
     payment_id = fields.Many2one("account.payment", string="Payment in Odoo", readonly=True, index="btree_not_null")
+    expense_id = fields.Many2one("hr.expense", string="Expense in Odoo", readonly=True, index="btree_not_null",
+                                 help="The first of the expenses that went to this QuickBooks document.")
     partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
     date = fields.Date(readonly=True, help="The document's date (Odoo's, else QuickBooks').")
     odoo_amount = fields.Monetary(string="Odoo", readonly=True)

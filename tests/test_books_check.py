@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from .common_expense import QboExpenseExportCommon
 from .common_import import QboDocumentImportCommon
 from .common_move import money
 
@@ -217,3 +218,29 @@ class TestBooksInStep(QboDocumentImportCommon):
         self.assertFalse(self.env["qbo.books.check"].with_user(outsider).search([]))
         with self.assertRaises(AccessError):
             check.with_user(outsider).action_qbo_run()
+
+
+@tagged("post_install", "-at_install")
+class TestBooksInStepExpenses(QboExpenseExportCommon):
+    """Expenses exported to QuickBooks are compared with the purchase or bill they went to."""
+
+    def test_expense_changed_in_quickbooks(self):
+        """Two company-paid expenses exported, in step; one purchase changed in QuickBooks afterwards: found with
+        both totals; the repair says an expense is repaired from its report."""
+        changed, kept = self.make_expense(245.37, name="Flight"), self.make_expense(80.0, name="Hotel")
+        self.approve(changed | kept)
+        self.assertEqual(self.export(changed | kept), "2 exported")
+        check = self.env["qbo.books.check"].create({"company_id": self.company.id, "date_from": "2026-03-01",
+                                                    "date_to": "2026-03-31"})
+        check.sudo()._qbo_run_all()
+        self.assertEqual((check.state, check.document_count, check.difference_count), ("done", 2, 0))
+        self.qbo_update_lines(self.qbo_doc(changed), [{"Amount": 250.0}])
+        check.sudo()._qbo_run_all()
+        [line] = check.line_ids
+        self.assertEqual((line.kind, line.issue, line.expense_id), ("expense", "amount", changed))
+        self.assertIn("245.37 in Odoo (1 expenses)", line.detail.replace("\xa0", " "))
+        self.assertIn("250.00 in QuickBooks", line.detail.replace("\xa0", " "))
+        repair = self.env["qbo.books.repair"].with_user(self.qbo_manager).browse(
+            line.with_user(self.qbo_manager).action_qbo_repair()["res_id"])
+        repair.action = "send"
+        self.assertIn("an expense is repaired from its report", repair.preview)

@@ -75,6 +75,8 @@ class QboBooksRepair(models.TransientModel):
         if line.kind == "payment":
             return None, _("a payment is repaired from itself (Push to QuickBooks, Sync Customer Payment), or "
                            "explained")
+        if line.kind == "expense":
+            return None, _("an expense is repaired from its report (Export to QuickBooks), or explained")
         if self.action == "link":
             other = self._qbo_twin(line)
             if not other:
@@ -107,7 +109,8 @@ class QboBooksRepair(models.TransientModel):
         return _("rewritten to QuickBooks' version (%s)", amount), None
 
     def _qbo_label(self, line):
-        return (line.move_id.display_name or line.payment_id.display_name or line.qbo_name
+        return (line.move_id.display_name or line.payment_id.display_name or line.expense_id.display_name
+                or line.qbo_name
                 or line.partner_id.display_name or line.qbo_id)
 
     def _qbo_twin(self, line):

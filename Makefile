@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make run` (the offline demo) and `make test` (all tests).
-.PHONY: run test sandbox bench bench-scale bench-compare mutants screenshots setup
+.PHONY: run test sandbox bench bench-scale bench-compare mutants screenshots pot setup
 SHELL := /bin/bash
 
 run:
@@ -22,6 +22,9 @@ bench-compare:
 
 screenshots:
 	@scripts/screenshots.sh
+
+pot:
+	@scripts/pot.sh
 
 mutants:
 	@bash -c 'source scripts/common.sh && ensure_all && ODOO_SRC="$$ODOO_SRC" "$$PY" scripts/mutants.py $(MUTANTS)'

@@ -6,11 +6,14 @@
     "description": """
 Connects an Odoo company to QuickBooks Online (OAuth 2.0) and keeps both books in step:
 invoices, credit notes and bills exported exactly to the cent, payments and expenses
-in both directions, master data matched, webhooks and change-data-capture.
+in both directions, documents created in QuickBooks imported, master data matched, webhooks and
+change-data-capture, and a comparison of both books with repairs (Books in Step).
 A faithful local QuickBooks Online sandbox ships with the module for tests and demos.
 """,
     "author": "quickbooks_connector contributors",
     "license": "LGPL-3",
+    "website": "https://apps.odoo.com/apps/modules/18.0/quickbooks_connector",
+    "images": ["static/description/screenshots/invoices.png"],
     "depends": ["account", "bus", "hr_expense"],
     "external_dependencies": {
         "python": ["requests", "intuit-oauth"],

@@ -192,7 +192,7 @@ class QboFault(models.AbstractModel):
         return self.env._(
             "The name '%(name)s' is already used in QuickBooks by %(holder)s: rename %(record)s in Odoo or that "
             "record in QuickBooks, or link them on %(where)s.",
-            name=name, holder=holder, record=f"'{record.display_name}'" if record else self.env._("the record"),
+            name=name, holder=holder, record="'%s'" % record.display_name if record else self.env._("the record"),
             where=where)
 
     @api.model
@@ -210,7 +210,7 @@ class QboFault(models.AbstractModel):
             "QuickBooks already has a document numbered %(number)s%(other)s and refuses a second one: change the "
             "number in Odoo or of that document in QuickBooks, or turn off \"Warn if duplicate number is used\" in "
             "QuickBooks (Account and settings > Advanced > Other preferences).",
-            number=number, other=f" ({other})" if other else "")
+            number=number, other=" (%s)" % other if other else "")
 
     @api.model
     def _qbo_explain_stale(self, error, context):
@@ -369,7 +369,7 @@ class QboFault(models.AbstractModel):
             return self.env._("The QuickBooks %(kind)s '%(name)s' used here %(state)s in QuickBooks: reactivate or "
                               "recreate it there, or choose another one in Odoo.", **values)
         values.update(label=self.env._(label) if label else self.env._("record"),
-                      odoo=", ".join(f"'{record.display_name}'" for record in linked[:3]))
+                      odoo=", ".join("'%s'" % record.display_name for record in linked[:3]))
         tab = self._qbo_mapping_tab(mapping_entity)
         if not tab:
             return self.env._("The QuickBooks %(kind)s '%(name)s' (linked to Odoo %(label)s %(odoo)s) %(state)s in "

@@ -362,15 +362,15 @@ class QboMappingLine(models.TransientModel):
         qbo_rate = (qbo_row.qbo_rates or {}).get(self.tax_use)
         if qbo_rate is not None and not float_compare(qbo_rate, self.odoo_rate, precision_digits=4):
             return False
-        rate_text = _("%s %%", f"{qbo_rate:g}") if qbo_rate is not None else _("no %s rate",
+        rate_text = _("%s %%", format(qbo_rate, "g")) if qbo_rate is not None else _("no %s rate",
                                                                                TAX_USES.get(self.tax_use, ""))
         message = _("%(tax)s is %(odoo)s %% in Odoo, and %(code)s is %(qbo)s in QuickBooks.",
-                    tax=self.odoo_name, odoo=f"{self.odoo_rate:g}", code=qbo_row.qbo_name, qbo=rate_text)
+                    tax=self.odoo_name, odoo=format(self.odoo_rate, "g"), code=qbo_row.qbo_name, qbo=rate_text)
         if company.qbo_country in ("US", "USA"):
             message += "\n" + _("In a US QuickBooks company, lines are taxable (TAX) or not (NON), and the sales "
                                 "tax code of the whole invoice names the tax: Odoo sends its own tax amount, so "
                                 "QuickBooks will show %(code)s with %(odoo)s %% of tax.",
-                                code=qbo_row.qbo_name, odoo=f"{self.odoo_rate:g}")
+                                code=qbo_row.qbo_name, odoo=format(self.odoo_rate, "g"))
         else:
             message += "\n" + _("Odoo sends its own tax amount: QuickBooks would then show a %(code)s tax that is "
                                 "not its rate.", code=qbo_row.qbo_name)

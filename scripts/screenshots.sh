@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make screenshots: PNGs of the main screens (docs/screenshots/), taken in headless Chromium from the demo,
+# make screenshots: PNGs of the main screens (static/description/screenshots/), taken in headless Chromium from the demo,
 # on a database and ports of their own (a running make run is left alone).
 source "$(dirname "$0")/common.sh"
 source "$ROOT/scripts/demo.sh"
@@ -30,4 +30,4 @@ for _ in $(seq 300); do
     sleep 0.2
 done
 echo "Taking the screenshots..."
-"$PY" "$ROOT/scripts/screenshots.py" "http://127.0.0.1:$ODOO_PORT" "$DB" "$ROOT/docs/screenshots" "$invoice_id"
+"$PY" "$ROOT/scripts/screenshots.py" "http://127.0.0.1:$ODOO_PORT" "$DB" "$ROOT/static/description/screenshots" "$invoice_id"

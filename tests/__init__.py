@@ -23,6 +23,7 @@ from . import test_document_import
 from . import test_document_import_ca
 from . import test_document_import_restart
 from . import test_books_check
+from . import test_i18n
 from . import test_pull_lanes
 from . import test_move_amounts
 from . import test_move_export_faults

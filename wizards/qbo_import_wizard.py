@@ -99,7 +99,7 @@ class QboImportWizard(models.TransientModel):
                 domain.append(("invoice_date", ">=", self.start_date))
             linked = self.env["account.move"].sudo().search_count(domain)
             imported = self.env["account.move"].sudo().search_count(domain + [("qbo_imported", "=", True)])
+            label = self._fields[f"import_{kind}s"].string
             lines.append(_("%(kind)s: %(held)s in QuickBooks, %(linked)s in Odoo (%(imported)s of them imported)",
-                           kind=self._fields[f"import_{kind}s"].string, held=held, linked=linked,
-                           imported=imported))
+                           kind=label, held=held, linked=linked, imported=imported))
         return "\n".join(lines)

@@ -277,8 +277,25 @@ class QboBooksCheck(models.Model):
                                        summary=_("Review the differences with QuickBooks"))
         return False
 
-    def _qbo_period(self):
-        return f"TxnDate >= '{self.date_from.isoformat()}' AND TxnDate <= '{self.date_to.isoformat()}'"
+    def _qbo_period_page(self, client, entity, start):
+        """A page of QuickBooks' ``entity`` records dated in the period, from ``start`` (1-based)."""
+        period = f"TxnDate >= '{self.date_from.isoformat()}' AND TxnDate <= '{self.date_to.isoformat()}'"
+        return client.query(f"SELECT * FROM {entity} WHERE {period} ORDERBY Id STARTPOSITION {start} "
+                            f"MAXRESULTS {QBO_PAGE}").get(entity, [])
+
+    @api.model
+    def _qbo_read_ids(self, client, entity, qbo_ids):
+        """``{Id: record}`` of QuickBooks' ``entity`` records among ``qbo_ids`` (at most ``ODOO_PAGE``), in one
+        query; those QuickBooks no longer holds are absent."""
+        quoted = ", ".join(f"'{qbo_id}'" for qbo_id in qbo_ids if qbo_id.isdigit())
+        if not quoted:
+            return {}
+        return {str(doc["Id"]): doc for doc in client.query(
+            f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])}
+
+    def _qbo_outside(self, doc):
+        """Whether QuickBooks dates ``doc`` outside the period (the QuickBooks pass did not see it)."""
+        return not self.date_from.isoformat() <= doc["TxnDate"] <= self.date_to.isoformat()
 
     def _qbo_kind_domain(self, entity, move_type):
         """The Odoo documents linked to QuickBooks documents of ``entity``."""
@@ -293,8 +310,7 @@ class QboBooksCheck(models.Model):
         listed as held in QuickBooks only."""
         entity, move_type, _party, _balance = kind
         start = position or 1
-        docs = client.query(f"SELECT * FROM {entity} WHERE {self._qbo_period()} ORDERBY Id "
-                            f"STARTPOSITION {start} MAXRESULTS {QBO_PAGE}").get(entity, [])
+        docs = self._qbo_period_page(client, entity, start)
         total = sum(SIGNS[entity] * self._qbo_home(doc) for doc in docs)
         self["qbo_sales" if entity in SALES else "qbo_purchases"] += float(total)
         ids = [str(doc["Id"]) for doc in docs]
@@ -319,9 +335,7 @@ class QboBooksCheck(models.Model):
             order="id", limit=ODOO_PAGE)
         if not moves:
             return None
-        quoted = ", ".join(f"'{qbo_id}'" for qbo_id in moves.mapped("qbo_id") if qbo_id.isdigit())
-        docs = {str(doc["Id"]): doc for doc in client.query(
-            f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])} if quoted else {}
+        docs = self._qbo_read_ids(client, entity, moves.mapped("qbo_id"))
         pairs = []
         for move in moves:
             doc = docs.get(move.qbo_id)
@@ -330,7 +344,7 @@ class QboBooksCheck(models.Model):
                 self.env["qbo.books.check.line"].create(self._qbo_line_values(
                     kind, move, None, "deleted", [_("Deleted in QuickBooks; posted in Odoo: %(total)s",
                                                     total=self._qbo_money(move.amount_total, move.currency_id))]))
-            elif doc is not None and not self.date_from.isoformat() <= doc["TxnDate"] <= self.date_to.isoformat():
+            elif doc is not None and self._qbo_outside(doc):
                 pairs.append((move, doc))
         self._qbo_compare(kind, pairs)
         return moves[-1].id
@@ -355,8 +369,7 @@ class QboBooksCheck(models.Model):
         as held in QuickBooks only."""
         entity, _party = kind
         start = position or 1
-        docs = client.query(f"SELECT * FROM {entity} WHERE {self._qbo_period()} ORDERBY Id "
-                            f"STARTPOSITION {start} MAXRESULTS {QBO_PAGE}").get(entity, [])
+        docs = self._qbo_period_page(client, entity, start)
         payments = {payment.qbo_id: payment for payment in self.env["account.payment"].search([
             ("company_id", "=", self.company_id.id), ("qbo_entity", "=", entity),
             ("qbo_id", "in", [str(doc["Id"]) for doc in docs])])}
@@ -378,9 +391,7 @@ class QboBooksCheck(models.Model):
             ("id", ">", position)], order="id", limit=ODOO_PAGE)
         if not payments:
             return None
-        quoted = ", ".join(f"'{qbo_id}'" for qbo_id in payments.mapped("qbo_id") if qbo_id.isdigit())
-        docs = {str(doc["Id"]): doc for doc in client.query(
-            f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])} if quoted else {}
+        docs = self._qbo_read_ids(client, entity, payments.mapped("qbo_id"))
         pairs = []
         for payment in payments:
             doc = docs.get(payment.qbo_id)
@@ -389,7 +400,7 @@ class QboBooksCheck(models.Model):
                 self.env["qbo.books.check.line"].create(self._qbo_payment_values(entity, payment, None, "deleted", [
                     _("Deleted in QuickBooks; in Odoo: %(total)s",
                       total=self._qbo_money(payment.amount, payment.currency_id))]))
-            elif doc is not None and not self.date_from.isoformat() <= doc["TxnDate"] <= self.date_to.isoformat():
+            elif doc is not None and self._qbo_outside(doc):
                 pairs.append((payment, doc))
         self._qbo_compare_payments(kind, pairs)
         return payments[-1].id
@@ -457,10 +468,9 @@ class QboBooksCheck(models.Model):
             return None
         docs = {}
         for entity in {entity for entity, _qbo_id, _total, _expenses in groups}:
-            quoted = ", ".join(f"'{qbo_id}'" for group_entity, qbo_id, _total, _expenses in groups
-                               if group_entity == entity and qbo_id.isdigit())
-            docs.update({(entity, str(doc["Id"])): doc for doc in client.query(
-                f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])})
+            found = self._qbo_read_ids(client, entity, [qbo_id for group_entity, qbo_id, _total, _expenses in groups
+                                                        if group_entity == entity])
+            docs.update({(entity, qbo_id): doc for qbo_id, doc in found.items()})
         values = []
         for entity, qbo_id, total, expenses in groups:
             self.document_count += 1

@@ -125,6 +125,25 @@ class QboMoveExportCommon(QboTestCommon):
         return total, tax
 
 
+class BritishColumbiaMixin:
+    """A British Columbia company in CAD: GST 5 % and PST 7 % (excluded, and included in the price), two
+    separate Odoo taxes, all mapped to QuickBooks' GST/PST BC code. Mixed in before a ``QboMoveExportCommon``."""
+
+    country_code = "CA"
+    chart_template = "generic_coa"
+    sandbox_company = {"name": "Sandbox Company_CA_1", "country": "CA"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gst = cls.make_tax("GST 5%", 5.0)
+        cls.pst = cls.make_tax("PST 7%", 7.0)
+        cls.gst_incl = cls.make_tax("GST 5% incl.", 5.0, price_include_override="tax_included")
+        cls.pst_incl = cls.make_tax("PST 7% incl.", 7.0, price_include_override="tax_included")
+        for tax in cls.gst | cls.pst | cls.gst_incl | cls.pst_incl:
+            cls.map_tax(tax, "GST/PST BC")
+
+
 class QboTwoCompaniesCommon(QboMoveExportCommon):
     """A second company (``cls.other``), connected to a QuickBooks company of its own (``cls.other_qbo``)."""
 

@@ -3,27 +3,17 @@ from decimal import Decimal
 from odoo import Command
 from odoo.tests import tagged
 
-from .common_move import AmountCasesMixin, QboMoveExportCommon, money
+from .common_move import AmountCasesMixin, BritishColumbiaMixin, QboMoveExportCommon, money
 
 
 @tagged("post_install", "-at_install")
-class TestMoveAmountsCanada(AmountCasesMixin, QboMoveExportCommon):
+class TestMoveAmountsCanada(AmountCasesMixin, BritishColumbiaMixin, QboMoveExportCommon):
     """A British Columbia company in CAD: GST 5 % and PST 7 %, two separate Odoo taxes on one line (not a
     group), both mapped to QuickBooks' GST/PST BC code; QuickBooks' totals equal Odoo's to the cent."""
-
-    country_code = "CA"
-    chart_template = "generic_coa"
-    sandbox_company = {"name": "Sandbox Company_CA_1", "country": "CA"}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.gst = cls.make_tax("GST 5%", 5.0)
-        cls.pst = cls.make_tax("PST 7%", 7.0)
-        cls.gst_incl = cls.make_tax("GST 5% incl.", 5.0, price_include_override="tax_included")
-        cls.pst_incl = cls.make_tax("PST 7% incl.", 7.0, price_include_override="tax_included")
-        for tax in cls.gst | cls.pst | cls.gst_incl | cls.pst_incl:
-            cls.map_tax(tax, "GST/PST BC")
         cls.pst_unmapped = cls.make_tax("PST 7% (not mapped)", 7.0)
 
     def line(self, quantity, price, taxes):

@@ -256,7 +256,7 @@ def run(company, text, filterable_by_entity, render):
                 _check_datetime(company, prop, value)
     if "Active" in filterable_by_entity[query.entity] and not any(prop == "Active" for prop, *_rest in conditions):
         conditions.append(("Active", "=", True))
-    rows = [doc for doc in company.all(query.entity)
+    rows = [doc for doc in _candidates(company, query.entity, conditions)
             if all(_matches(company, doc, *condition) for condition in conditions)]
     if query.count:
         return {"totalCount": len(rows)}
@@ -270,6 +270,17 @@ def run(company, text, filterable_by_entity, render):
 
 
 # ---- Evaluation ----
+
+def _candidates(company, entity, conditions):
+    """The records a query may return: those an ``Id =`` or ``Id IN`` condition names, read directly (a
+    scan of every record per query made reading 100 of 20,000 invoices take 3 s), else all of them."""
+    for prop, operator, operand in conditions:
+        if prop == "Id" and operator in ("=", "IN"):
+            wanted = operand if operator == "IN" else [operand]
+            found = (company.get(entity, str(value)) for value in dict.fromkeys(str(value) for value in wanted))
+            return [doc for doc in found if doc is not None]
+    return company.all(entity)
+
 
 def _field(doc, prop):
     value = doc

@@ -293,9 +293,18 @@ class QboBooksCheck(models.Model):
         return {str(doc["Id"]): doc for doc in client.query(
             f"SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {ODOO_PAGE}").get(entity, [])}
 
-    def _qbo_outside(self, doc):
-        """Whether QuickBooks dates ``doc`` outside the period (the QuickBooks pass did not see it)."""
-        return not self.date_from.isoformat() <= doc["TxnDate"] <= self.date_to.isoformat()
+    def _qbo_unseen(self, client, entity, records, cancelled):
+        """Split a page of Odoo records of the period by what became of their QuickBooks copies, which the
+        QuickBooks pass did not see: deleted there (counted here, unless ``cancelled`` in Odoo too), or
+        dated outside the period (to compare).
+
+        :return: ``(records deleted in QuickBooks, [(record, its QuickBooks copy)])``
+        """
+        docs = self._qbo_read_ids(client, entity, records.mapped("qbo_id"))
+        deleted = records.filtered(lambda record: record.qbo_id not in docs and not cancelled(record))
+        self.document_count += len(deleted)
+        return deleted, [(record, docs[record.qbo_id]) for record in records if record.qbo_id in docs
+                         and not self.date_from.isoformat() <= docs[record.qbo_id]["TxnDate"] <= self.date_to.isoformat()]
 
     def _qbo_kind_domain(self, entity, move_type):
         """The Odoo documents linked to QuickBooks documents of ``entity``."""
@@ -335,17 +344,11 @@ class QboBooksCheck(models.Model):
             order="id", limit=ODOO_PAGE)
         if not moves:
             return None
-        docs = self._qbo_read_ids(client, entity, moves.mapped("qbo_id"))
-        pairs = []
-        for move in moves:
-            doc = docs.get(move.qbo_id)
-            if doc is None and move.state != "cancel":
-                self.document_count += 1
-                self.env["qbo.books.check.line"].create(self._qbo_line_values(
-                    kind, move, None, "deleted", [_("Deleted in QuickBooks; posted in Odoo: %(total)s",
-                                                    total=self._qbo_money(move.amount_total, move.currency_id))]))
-            elif doc is not None and self._qbo_outside(doc):
-                pairs.append((move, doc))
+        deleted, pairs = self._qbo_unseen(client, entity, moves, lambda move: move.state == "cancel")
+        self.env["qbo.books.check.line"].create([self._qbo_line_values(
+            kind, move, None, "deleted", [_("Deleted in QuickBooks; posted in Odoo: %(total)s",
+                                            total=self._qbo_money(move.amount_total, move.currency_id))])
+            for move in deleted])
         self._qbo_compare(kind, pairs)
         return moves[-1].id
 
@@ -391,26 +394,17 @@ class QboBooksCheck(models.Model):
             ("id", ">", position)], order="id", limit=ODOO_PAGE)
         if not payments:
             return None
-        docs = self._qbo_read_ids(client, entity, payments.mapped("qbo_id"))
-        pairs = []
-        for payment in payments:
-            doc = docs.get(payment.qbo_id)
-            if doc is None and payment.state != "canceled":
-                self.document_count += 1
-                self.env["qbo.books.check.line"].create(self._qbo_payment_values(entity, payment, None, "deleted", [
-                    _("Deleted in QuickBooks; in Odoo: %(total)s",
-                      total=self._qbo_money(payment.amount, payment.currency_id))]))
-            elif doc is not None and self._qbo_outside(doc):
-                pairs.append((payment, doc))
+        deleted, pairs = self._qbo_unseen(client, entity, payments, lambda payment: payment.state == "canceled")
+        self.env["qbo.books.check.line"].create([self._qbo_payment_values(entity, payment, None, "deleted", [
+            _("Deleted in QuickBooks; in Odoo: %(total)s", total=self._qbo_money(payment.amount, payment.currency_id))])
+            for payment in deleted])
         self._qbo_compare_payments(kind, pairs)
         return payments[-1].id
 
     def _qbo_compare_payments(self, kind, pairs):
         """Compare linked payments: amount, date, partner, voided or cancelled."""
         entity, party_field = kind
-        parties = self.env["qbo.mapping"]._records_for(
-            self.company_id, "Customer" if party_field == "CustomerRef" else "Vendor",
-            {str(doc[party_field]["value"]) for _payment, doc in pairs if doc.get(party_field)})
+        parties = self._qbo_parties(party_field, pairs)
         is_voided = self.env["qbo.event.processor"]._qbo_is_voided
         values = []
         for payment, doc in pairs:
@@ -427,15 +421,7 @@ class QboBooksCheck(models.Model):
                     found.append(("amount", _("Amount: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
                                               odoo=self._qbo_money(payment.amount, currency),
                                               qbo=self._qbo_money(doc.get("TotalAmt"), currency))))
-                if str(payment.date) != doc.get("TxnDate"):
-                    found.append(("date", _("Date: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
-                                            odoo=format_date(self.env, payment.date),
-                                            qbo=format_date(self.env, fields.Date.to_date(doc["TxnDate"])))))
-                party = parties.get(str((doc.get(party_field) or {}).get("value")))
-                if party not in (payment.partner_id, payment.partner_id.commercial_partner_id):
-                    found.append(("partner", _("Partner: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
-                                               odoo=payment.partner_id.display_name,
-                                               qbo=(doc.get(party_field) or {}).get("name") or _("another one"))))
+                found += self._qbo_date_and_partner(payment.date, payment.partner_id, doc, party_field, parties)
             if found:
                 values.append(self._qbo_payment_values(entity, payment, doc, found[0][0],
                                                        [text for _issue, text in found]))
@@ -501,10 +487,10 @@ class QboBooksCheck(models.Model):
                   for row in (answer.get("Rows") or {}).get("Row", []) if row.get("ColData")}
         links = self.env["qbo.mapping"].search([("company_id", "=", self.company_id.id), ("qbo_entity", "=", entity)])
         partners = {link.qbo_id: self.env["res.partner"].browse(link.res_id) for link in links}
+        # Every partner's balance (their sum is the period's receivable or payable), in one query.
         balances = dict(self.env["account.move.line"]._read_group(
             [("company_id", "=", self.company_id.id), ("parent_state", "=", "posted"),
-             ("account_id.account_type", "=", account_type), ("date", "<=", self.date_to),
-             ("partner_id", "in", [partner.id for partner in partners.values()])],
+             ("account_id.account_type", "=", account_type), ("date", "<=", self.date_to)],
             ["partner_id"], ["balance:sum"]))
         values = []
         for qbo_id, partner in partners.items():
@@ -517,21 +503,17 @@ class QboBooksCheck(models.Model):
                 values.append(self._qbo_partner_values(entity, qbo_id, None, cents(0), qbo, qbo_name))
         self.env["qbo.books.check.line"].create(values)
         self.partner_count += len(partners)
-        everyone = self.env["account.move.line"]._read_group(
-            [("company_id", "=", self.company_id.id), ("parent_state", "=", "posted"),
-             ("account_id.account_type", "=", account_type), ("date", "<=", self.date_to)], [], ["balance:sum"])
         grand = next((row["Summary"]["ColData"][1]["value"] for row in (answer.get("Rows") or {}).get("Row", [])
                       if row.get("group") == "GrandTotal"), 0)
         side = "receivable" if entity == "Customer" else "payable"
-        self.write({f"odoo_{side}": sign * (everyone[0][0] or 0.0), f"qbo_{side}": float(cents(grand or 0))})
+        self.write({f"odoo_{side}": sign * sum(balance or 0.0 for balance in balances.values()),
+                    f"qbo_{side}": float(cents(grand or 0))})
         return None
 
     def _qbo_compare(self, kind, pairs):
         """Compare linked documents; a line per document that differs, with every difference and both figures."""
         entity, _move_type, party_field, has_balance = kind
-        parties = self.env["qbo.mapping"]._records_for(
-            self.company_id, "Customer" if party_field == "CustomerRef" else "Vendor",
-            {str(doc[party_field]["value"]) for _move, doc in pairs if doc.get(party_field)})
+        parties = self._qbo_parties(party_field, pairs)
         is_voided = self.env["qbo.event.processor"]._qbo_is_voided
         values = []
         for move, doc in pairs:
@@ -560,20 +542,30 @@ class QboBooksCheck(models.Model):
                 if cents(odoo) != cents(qbo):
                     found.append((issue, _("%(label)s: %(odoo)s in Odoo, %(qbo)s in QuickBooks", label=label,
                                            odoo=self._qbo_money(odoo, currency), qbo=self._qbo_money(qbo, currency))))
-            if str(move.invoice_date) != doc.get("TxnDate"):
-                found.append(("date", _("Date: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
-                                        odoo=format_date(self.env, move.invoice_date),
-                                        qbo=format_date(self.env, fields.Date.to_date(doc["TxnDate"])))))
-            party = parties.get(str((doc.get(party_field) or {}).get("value")))
-            if party != move.partner_id.commercial_partner_id and party != move.partner_id:
-                found.append(("partner", _("Partner: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
-                                           odoo=move.partner_id.display_name,
-                                           qbo=(doc.get(party_field) or {}).get("name") or _("another one"))))
+            found += self._qbo_date_and_partner(move.invoice_date, move.partner_id, doc, party_field, parties)
             if found:
                 values.append(self._qbo_line_values(kind, move, doc, found[0][0], [text for _issue, text in found]))
             else:
                 self.in_step_count += 1
         self.env["qbo.books.check.line"].create(values)
+
+    def _qbo_parties(self, party_field, pairs):
+        """``{QuickBooks Id: Odoo partner}`` of the customers (or vendors) the QuickBooks side of ``pairs`` names."""
+        return self.env["qbo.mapping"]._records_for(
+            self.company_id, "Customer" if party_field == "CustomerRef" else "Vendor",
+            {str(doc[party_field]["value"]) for _record, doc in pairs if doc.get(party_field)})
+
+    def _qbo_date_and_partner(self, odoo_date, partner, doc, party_field, parties):
+        """``[(issue, text)]`` of a date or partner that differs between an Odoo record and its QuickBooks copy."""
+        found = []
+        if str(odoo_date) != doc.get("TxnDate"):
+            found.append(("date", _("Date: %(odoo)s in Odoo, %(qbo)s in QuickBooks",
+                                    odoo=format_date(self.env, odoo_date),
+                                    qbo=format_date(self.env, fields.Date.to_date(doc["TxnDate"])))))
+        if parties.get(str((doc.get(party_field) or {}).get("value"))) not in (partner, partner.commercial_partner_id):
+            found.append(("partner", _("Partner: %(odoo)s in Odoo, %(qbo)s in QuickBooks", odoo=partner.display_name,
+                                       qbo=(doc.get(party_field) or {}).get("name") or _("another one"))))
+        return found
 
     def _qbo_line_values(self, kind, move, doc, issue, details):
         """A document's difference; its amounts are the totals of both sides in the company's currency."""

@@ -3,6 +3,7 @@ from . import ir_cron
 from . import ir_http
 from . import qbo_sync_mixin
 from . import qbo_connection
+from . import qbo_dashboard
 from . import qbo_sync_cursor
 from . import qbo_realm_budget
 from . import res_company

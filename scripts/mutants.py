@@ -306,6 +306,13 @@ MUTANTS = [
         "            except UserError as error:\n                _logger.info(\"QuickBooks: payment sync",
         ("TestPullLanes",),
     ),
+    Mutant(
+        # The dashboard card counts one company's records: the user may work in several.
+        "dashboard figures of every company", "models/qbo_dashboard.py",
+        '        domain = [("company_id", "=", company.id), *domain]',
+        "        domain = list(domain)",
+        ("TestDashboardCard",),
+    ),
 ]
 
 

@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from ..qbo_sandbox import entities
 from .common_expense import QboExpenseExportCommon
 from .common_mapping import QboMappingCommon
-from .common_move import QboMoveExportCommon, money
+from .common_move import QboMoveExportCommon, QboTwoCompaniesCommon, money
 
 
 @contextmanager
@@ -160,3 +160,47 @@ class TestBooksInStepTour(QboMoveExportCommon):
         self.assertEqual(check.line_ids.filtered(lambda line: line.kind == "document").state, "repaired")
         started = self.env["qbo.books.check"].search([("id", "!=", check.id)])
         self.assertEqual((started.state, str(started.date_from)), ("running", "2019-01-01"))
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(QboTwoCompaniesCommon):
+    """The QuickBooks cards of the Accounting dashboard in a real browser
+    (static/tests/tours/qbo_dashboard_tour.js)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.name = "Dashboard Tour Co"
+        cls.company_b = cls.other["company"]
+        cls.qbo_manager.password = "qbo_manager"
+
+    def invoice(self, company, partner_name, price):
+        partner = self.env["res.partner"].search([("name", "=", partner_name)]) or self.make_partner(partner_name)
+        return self.make_move(partner=partner, lines=[{"price_unit": price}], company_id=company.id,
+                              journal_id=self.env["account.journal"].search(
+                                  [("company_id", "=", company.id), ("type", "=", "sale")], limit=1).id)
+
+    def test_dashboard_two_companies(self):
+        """Company A's card counts two documents to export and one error, company B's one document: each
+        figure opens a list of exactly those records, of its company only."""
+        self.qbo_manager.company_ids |= self.company_b
+        for price in (10.0, 20.0):
+            self.invoice(self.company, "DASH-A Customer", price)
+        self.invoice(self.company_b, "DASH-B Customer", 30.0)
+        self.env["qbo.sync.log"].sudo().create({
+            "company_id": self.company.id, "operation": "create", "qbo_entity": "Invoice", "status": "error",
+            "message": "Dashboard tour error"})
+        cids = f"{self.company.id}-{self.company_b.id}"
+        self.start_tour(f"/odoo/accounting?cids={cids}", "quickbooks_dashboard", login="qbo_manager", timeout=180)
+
+    def test_dashboard_in_french(self):
+        """A manager working in French: the card, the list it opens, the invoice's QuickBooks button, the
+        export's message and the Sync Log show in French; the invoice is exported once."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["quickbooks_connector"], ["fr_FR"], overwrite=True)
+        self.qbo_manager.lang = "fr_FR"
+        move = self.invoice(self.company, "DASH-FR Client", 45.0)
+        self.start_tour(f"/odoo/accounting?cids={self.company.id}", "quickbooks_dashboard_fr", login="qbo_manager",
+                        timeout=180)
+        self.assertEqual(move.qbo_state, "exported", move.qbo_error)
+        self.assertEqual(len(self.qbo_docs("Invoice", DocNumber=move.name)), 1)

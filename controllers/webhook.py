@@ -9,7 +9,7 @@ from odoo.http import request
 
 from ..const import WEBHOOK_ROUTE
 from ..qbo_client import parse_qbo_time
-from ..models.qbo_webhook_event import OPERATIONS, WEBHOOK_ENTITIES
+from ..models.qbo_webhook_event import OPERATIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -30,8 +30,7 @@ def _digest(*parts):
     return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def _entity_name(name):
-    known = {entity.lower(): entity for entity in WEBHOOK_ENTITIES}
+def _entity_name(name, known):
     return known.get(str(name or "").lower(), str(name or ""))
 
 
@@ -43,14 +42,15 @@ def _event_time(value):
         return fields.Datetime.now()
 
 
-def parse_notification(payload):
+def parse_notification(payload, entities):
     """Return ``{realm_id: [event values]}`` from a legacy (``eventNotifications``) or CloudEvents body.
 
-    Events of entities or operations Odoo does not follow are left out.
+    Events of other entities than ``entities`` or of operations Odoo does not follow are left out.
 
     :raise ValueError: if the payload has neither shape
     """
     events = {}
+    known = {entity.lower(): entity for entity in entities}
     if isinstance(payload, dict):
         notifications = payload.get("eventNotifications")
         if not isinstance(notifications, list) or not all(isinstance(item, dict) for item in notifications):
@@ -61,7 +61,7 @@ def parse_notification(payload):
             for entity in (notification.get("dataChangeEvent") or {}).get("entities") or []:
                 if not isinstance(entity, dict):
                     raise ValueError("not a QuickBooks notification")
-                values = {"realm_id": realm_id, "qbo_entity": _entity_name(entity.get("name")),
+                values = {"realm_id": realm_id, "qbo_entity": _entity_name(entity.get("name"), known),
                           "qbo_id": str(entity.get("id") or ""), "operation": entity.get("operation"),
                           "deleted_id": entity.get("deletedId") and str(entity["deletedId"]),
                           "event_time": _event_time(entity.get("lastUpdated"))}
@@ -77,13 +77,13 @@ def parse_notification(payload):
             entity, verb = (parts[1], parts[2]) if len(parts) >= 4 and parts[0] == "qbo" else ("", "")
             key = event.get("id") or _digest(realm_id, event.get("type"), event.get("intuitentityid"), event.get("time"))
             events.setdefault(realm_id, []).append({
-                "realm_id": realm_id, "qbo_entity": _entity_name(entity),
+                "realm_id": realm_id, "qbo_entity": _entity_name(entity, known),
                 "qbo_id": str(event.get("intuitentityid") or ""), "operation": CLOUDEVENT_OPERATIONS.get(verb),
                 "deleted_id": False, "event_time": _event_time(event.get("time")), "event_key": f"ce:{key}",
             })
     else:
         raise ValueError("not a QuickBooks notification")
-    return {realm_id: [event for event in realm_events if event["qbo_entity"] in WEBHOOK_ENTITIES
+    return {realm_id: [event for event in realm_events if event["qbo_entity"] in entities
                        and event["operation"] in dict(OPERATIONS) and event["qbo_id"]]
             for realm_id, realm_events in events.items()}
 
@@ -111,7 +111,8 @@ class QboWebhookController(http.Controller):
         if not signer:
             return self._answer(401, "unauthenticated")
         try:
-            by_realm = parse_notification(json.loads(body))
+            by_realm = parse_notification(json.loads(body),
+                                          request.env["qbo.webhook.event"].sudo()._qbo_webhook_entities())
         except (ValueError, TypeError, AttributeError, RecursionError):
             # Signed, but not a notification Odoo can read (Intuit never sends such a body).
             return self._answer(400, "not a QuickBooks notification")

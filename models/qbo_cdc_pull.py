@@ -5,7 +5,6 @@ from odoo import _, api, models
 from ..const import CDC_WINDOW
 from ..qbo_client import parse_qbo_time, query_time
 from .qbo_export_engine import SyncReport
-from .qbo_webhook_event import FOLLOWED_ENTITIES
 
 _logger = logging.getLogger(__name__)
 
@@ -80,14 +79,15 @@ class QboCdcPull(models.AbstractModel):
     def _qbo_pull_pages(self, run):
         """Yield ``[(entity, doc)]`` changed since the cursor, oldest first (tombstones included)."""
         run.server_time = parse_qbo_time(run.client.request("GET", "preferences")["time"])
+        followed = self.env["qbo.webhook.event"]._qbo_followed_entities()
         if run.since and run.since > run.server_time - CDC_WINDOW:
             run.report.mode = _("changes")
             since = run.since
             for _round in range(MAX_ROUNDS):
-                answer = run.client.cdc(FOLLOWED_ENTITIES, since)
+                answer = run.client.cdc(followed, since)
                 found = [(entity, doc) for block in answer.get("CDCResponse") or []
                          for response in block.get("QueryResponse") or []
-                         for entity in FOLLOWED_ENTITIES for doc in response.get(entity) or []]
+                         for entity in followed for doc in response.get(entity) or []]
                 yield found
                 if len(found) < CDC_MAX_OBJECTS:
                     return
@@ -96,7 +96,7 @@ class QboCdcPull(models.AbstractModel):
         else:
             run.report.mode = _("full reconciliation")
             where = run.since and f"MetaData.LastUpdatedTime > '{query_time(run.since)}'"
-            for entity in FOLLOWED_ENTITIES:
+            for entity in followed:
                 yield [(entity, doc) for doc in run.client.query_all(entity, where=where)]
 
     @api.model

@@ -4,11 +4,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-# Entities whose changes Odoo follows (webhooks and change data capture); events of any other entity are
+# Entities whose changes Odoo follows (webhooks and change data capture), besides the documents the import
+# of documents reads (``qbo.webhook.event._qbo_followed_entities``); events of any other entity are
 # acknowledged and ignored.
 FOLLOWED_ENTITIES = ("Invoice", "Payment", "Purchase", "Customer", "Vendor", "Item")
 # Webhooks also tell when the QuickBooks company's settings change (exports depend on them).
-WEBHOOK_ENTITIES = (*FOLLOWED_ENTITIES, "Preferences")
+SETTINGS_ENTITY = "Preferences"
 OPERATIONS = [("Create", "Create"), ("Update", "Update"), ("Delete", "Delete"), ("Merge", "Merge"),
               ("Void", "Void"), ("Emailed", "Emailed")]
 # Processed events are kept this many days; failed and pending ones until they are handled.
@@ -127,6 +128,18 @@ class QboWebhookEvent(models.Model):
                 "view_mode": "form", "target": "current"}
 
     # === BUSINESS METHODS === #
+
+    @api.model
+    def _qbo_followed_entities(self):
+        """The entities whose changes Odoo asks change data capture for and records from webhooks: the
+        followed ones, every kind of document the import reads (whether a company imports it is the
+        processor's question), and what bridge addons add."""
+        imported = [adapter._qbo_entity for adapter in self.env["qbo.document.import"]._qbo_import_adapters()]
+        return tuple(dict.fromkeys((*FOLLOWED_ENTITIES, *imported)))
+
+    @api.model
+    def _qbo_webhook_entities(self):
+        return (*self._qbo_followed_entities(), SETTINGS_ENTITY)
 
     @api.model
     def _qbo_record(self, company, events):

@@ -28,6 +28,7 @@ SCREENS = (
     ("invoice", "/odoo/action-account.action_move_out_invoice_type/{invoice_id}", ".o_form_view .o_field_widget",
      None),
     ("sync-log", "/odoo/action-quickbooks_connector.action_qbo_sync_log", ".o_data_row", None),
+    ("dashboard", "/odoo/accounting", ".o_qbo_dashboard_card", None),
 )
 
 

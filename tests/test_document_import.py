@@ -388,6 +388,11 @@ class TestDocumentImport(QboDocumentImportCommon):
         self.env["qbo.document.import"]._cron_qbo_import_documents()
         self.assertEqual((self.imported(invoice).state, self.imported(bill, "in_invoice").state),
                          ("posted", "posted"))
+        # The catch-up reads the changes of every kind of document the import reads.
+        kinds = ("Invoice", "Bill", "VendorCredit", "CreditMemo", "SalesReceipt", "RefundReceipt")
+        before = {kind: len(self.qbo_sandbox_company.queries(kind)) for kind in kinds}
+        self.env["qbo.cdc.pull"]._qbo_catch_up(self.company)
+        self.assertEqual([kind for kind in kinds if len(self.qbo_sandbox_company.queries(kind)) == before[kind]], [])
 
     def test_vendor_credit_typed_in_quickbooks(self):
         """A vendor credit comes in as a posted vendor refund, the vendor's number as its reference, to the

@@ -70,9 +70,12 @@ class TestWebhookEndpoint(QboWebhookCommon):
         self.assertEqual(self.events(qbo_entity="Invoice").qbo_id, move.qbo_id)
 
     def test_unknown_entities_are_acknowledged_and_ignored(self):
-        response = self.post(self.legacy([("Estimate", "7", "Create"), ("TimeActivity", "8", "Update")]))
+        """Entities Odoo does not follow are acknowledged and dropped; the documents the import of documents
+        reads (bills, credit memos, receipts...) are recorded, for the processor to hand to the import."""
+        response = self.post(self.legacy([("Estimate", "7", "Create"), ("TimeActivity", "8", "Update"),
+                                          ("Bill", "9", "Create"), ("RefundReceipt", "10", "Update")]))
         self.assertEqual(response.status_code, 200)
-        self.assertFalse(self.events())
+        self.assertEqual(sorted(self.events().mapped("qbo_entity")), ["Bill", "RefundReceipt"])
 
     def test_off_until_a_verifier_token_is_there(self):
         """A new company receives no webhooks; they cannot be switched on without the verifier token."""

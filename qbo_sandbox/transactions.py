@@ -16,7 +16,8 @@ from decimal import Decimal
 from .faults import QboFault
 from .seed import currency_ref
 from .tax import (
-    business, cents, compute_tax, invalid_enum, lookup, missing, money, ref_value, to_decimal,
+    business, cents, check_project, compute_tax, invalid_enum, lookup, lookup_party, missing, money, ref_value,
+    to_decimal,
 )
 
 TRANSACTION_ENTITIES = {
@@ -228,20 +229,6 @@ def _check_refs(company, doc, fields):
     """Check optional header references: ``{field: entity}``."""
     for field, entity in fields.items():
         lookup(company, entity, doc.get(field), field)
-
-
-def _project(company, holder):
-    """``ProjectRef`` (on a transaction or a line) must name a project customer."""
-    project = lookup(company, "Customer", holder.get("ProjectRef"), "ProjectRef")
-    if project is not None and not project.get("IsProject"):
-        raise business(f"ProjectRef {project['Id']} is a customer, not a project.", "ProjectRef")
-
-
-def _party(company, doc, field, entity, required):
-    party = lookup(company, entity, doc.get(field), field, required=required)
-    if party is not None:
-        doc[field] = {"value": str(party["Id"]), "name": party.get("DisplayName", "")}
-    return party
 
 
 def _account(company, holder, field, types, required=False):
@@ -464,11 +451,11 @@ def _expense_lines(company, doc):
         status = detail.get("BillableStatus")
         if status not in (None, "") and status not in BILLABLE_STATUSES:
             raise invalid_enum("BillableStatus", status, BILLABLE_STATUSES)
-        customer = _party(company, detail, "CustomerRef", "Customer", required=False)
+        customer = lookup_party(company, detail, "CustomerRef", "Customer", required=False)
         if status == "Billable" and customer is None:
             raise missing("CustomerRef")
         _check_refs(company, detail, {"ClassRef": "Class"})
-        _project(company, line)
+        check_project(company, line)
         line["Amount"] = money(amount)
         counted.append((detail, amount))
     return counted
@@ -503,11 +490,11 @@ def _explicit_tax(company, entity, doc, previous, preparer):
 # ---- Sales forms ----
 
 def _prepare_sales(company, entity, doc, previous, honour_tax=True):
-    customer = _party(company, doc, "CustomerRef", "Customer", required=entity not in RECEIPTS)
+    customer = lookup_party(company, doc, "CustomerRef", "Customer", required=entity not in RECEIPTS)
     rate = _currency(company, doc, customer)
     _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department",
                                "PaymentMethodRef": "PaymentMethod"})
-    _project(company, doc)
+    check_project(company, doc)
     # A refund is paid from an account: Intuit requires it on a RefundReceipt.
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"),
              required=entity == "RefundReceipt")
@@ -583,7 +570,7 @@ def _prepare_expense(company, entity, doc, previous, honour_tax=True):
         party = _purchase_party(company, doc)
         _purchase_account(company, doc)
     else:
-        party = _party(company, doc, "VendorRef", "Vendor", required=True)
+        party = lookup_party(company, doc, "VendorRef", "Vendor", required=True)
         _ap_account(company, doc)
     rate = _currency(company, doc, party)
     if entity == "Purchase":
@@ -593,7 +580,7 @@ def _prepare_expense(company, entity, doc, previous, honour_tax=True):
             raise business(f"The currency of {account.get('Name')} ({account_code}) must be the transaction "
                            "currency.", "CurrencyRef")
     _check_refs(company, doc, {"DepartmentRef": "Department", "PaymentMethodRef": "PaymentMethod"})
-    _project(company, doc)
+    check_project(company, doc)
     counted = _expense_lines(company, doc)
     _line_ids(doc, previous)
     explicit = _explicit_tax(company, entity, doc, previous, _prepare_expense) if honour_tax else None
@@ -656,7 +643,7 @@ def _prepare_payment(company, entity, doc, previous):
     same party and currency, never more than their open balance (strict)."""
     customer_side = entity == "Payment"
     party_field, party_entity = ("CustomerRef", "Customer") if customer_side else ("VendorRef", "Vendor")
-    party = _party(company, doc, party_field, party_entity, required=True)
+    party = lookup_party(company, doc, party_field, party_entity, required=True)
     rate = _currency(company, doc, party)
     total = to_decimal(doc.get("TotalAmt"), "TotalAmt")
     if total is None:
@@ -687,7 +674,7 @@ def _payment_accounts(company, doc):
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"))
     _account(company, doc, "ARAccountRef", ("Accounts Receivable",))
     _check_refs(company, doc, {"PaymentMethodRef": "PaymentMethod"})
-    _project(company, doc)
+    check_project(company, doc)
 
 
 def _bill_payment_accounts(company, doc):

@@ -30,8 +30,8 @@ GUARDED_ENTITIES = frozenset(entities.PEOPLE) | transactions.TRANSACTION_ENTITIE
 # transaction write never changes (nor for any ...AccountRef); all for a reference not listed.
 REF_ENTITIES = {
     "CustomerRef": ("Customer",), "ProjectRef": ("Customer",), "VendorRef": ("Vendor",), "EntityRef": entities.PEOPLE,
-    "ItemRef": (), "ClassRef": (), "DepartmentRef": (), "TaxCodeRef": (), "TxnTaxCodeRef": (), "TaxRateRef": (),
-    "SalesTermRef": (), "PaymentMethodRef": (), "CurrencyRef": (),
+    "EmployeeRef": (), "ItemRef": (), "ClassRef": (), "DepartmentRef": (), "TaxCodeRef": (), "TxnTaxCodeRef": (),
+    "TaxRateRef": (), "SalesTermRef": (), "PaymentMethodRef": (), "CurrencyRef": (),
 }
 LINK_ENTITIES = {"BillPaymentCheck": "BillPayment", "BillPaymentCreditCard": "BillPayment"}  # LinkedTxn.TxnType
 PREFERENCE_GROUPS = {"AccountingInfoPrefs", "ProductAndServicesPrefs", "SalesFormsPrefs", "EmailMessagesPrefs",

@@ -29,10 +29,11 @@ REPLAY_LIMIT = 10000  # requestids remembered per company (oldest forgotten firs
 REQUEST_LOG_LIMIT = 1000  # API requests kept in ``Company.requests`` (oldest forgotten first)
 # The fields ``find`` looks records up by (transactions.py: balances, links, DocNumber rules). A
 # value is the string of a reference's ``value`` or of the field itself; ``Line.LinkedTxn`` gives
-# ``(TxnType, TxnId)`` for each link of the lines.
+# ``(TxnType, TxnId)`` for each link of the lines, ``LinkedTxn`` for each link of the document.
 INDEXED_FIELDS = {
     "Customer": ("ParentRef",),
-    "Invoice": ("CustomerRef", "DocNumber"),
+    "Invoice": ("CustomerRef", "DocNumber", "LinkedTxn"),
+    "Estimate": ("DocNumber",),
     "CreditMemo": ("CustomerRef", "DocNumber"),
     "SalesReceipt": ("DocNumber",),
     "RefundReceipt": ("DocNumber",),
@@ -58,6 +59,8 @@ def _index_values(doc, field):
     if field == "Line.LinkedTxn":
         return {(str(link.get("TxnType")), str(link.get("TxnId")))
                 for line in doc.get("Line") or [] for link in line.get("LinkedTxn") or []}
+    if field == "LinkedTxn":
+        return {(str(link.get("TxnType")), str(link.get("TxnId"))) for link in doc.get("LinkedTxn") or []}
     value = doc.get(field)
     if isinstance(value, dict):
         value = value.get("value")

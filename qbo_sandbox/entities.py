@@ -173,6 +173,8 @@ TRANSACTION_FILTERABLE = {
     "VendorCredit": _TXN + ("VendorRef",),
     "BillPayment": _TXN + ("VendorRef",),
     "Purchase": _TXN + ("PaymentType",),
+    "Estimate": _TXN + ("CustomerRef", "TxnStatus"),
+    "TimeActivity": ("TxnDate", "BillableStatus", "EmployeeRef", "CustomerRef"),
 }
 
 # ---- Input shaping ----

@@ -146,6 +146,22 @@ def lookup(company, entity, ref, element, required=False):
     return record
 
 
+def lookup_party(company, doc, field, entity, required):
+    """Return the name-list record ``doc[field]`` points to (``lookup``) and write the reference back
+    with the record's ``DisplayName``, as QuickBooks answers it."""
+    party = lookup(company, entity, doc.get(field), field, required=required)
+    if party is not None:
+        doc[field] = {"value": str(party["Id"]), "name": party.get("DisplayName", "")}
+    return party
+
+
+def check_project(company, holder):
+    """``ProjectRef`` (on a transaction or a line) must name a project customer (6000)."""
+    project = lookup(company, "Customer", holder.get("ProjectRef"), "ProjectRef")
+    if project is not None and not project.get("IsProject"):
+        raise business(f"ProjectRef {project['Id']} is a customer, not a project.", "ProjectRef")
+
+
 # ---- Tax ----
 
 def _rate_list(company, code, side):

@@ -8,26 +8,36 @@ Balances are recomputed from the stored documents, never adjusted by deltas: an 
 ``Balance`` is ``TotalAmt - Deposit`` minus what the non-voided payments linking it apply; a
 customer's ``Balance`` is its open invoices minus its open credit memos and unapplied payments. The
 documents of a customer, vendor, DocNumber or link are found through ``Company.find``.
+
+An invoice may also link the estimate it came from and the time it bills (``LinkedTxn`` of TxnType
+``Estimate`` or ``TimeActivity``). Their state follows from the invoices linking them, recomputed
+the same way: an estimate an invoice links is ``Closed`` and lists the invoice in its own
+``LinkedTxn``; time an invoice links ``HasBeenBilled`` (``time_activity.py``).
 """
 import copy
 from datetime import date, timedelta
 from decimal import Decimal
 
+from . import time_activity
 from .faults import QboFault
 from .seed import currency_ref
 from .tax import (
-    business, cents, compute_tax, invalid_enum, lookup, missing, money, ref_value, to_decimal,
+    business, cents, check_project, compute_tax, invalid_enum, lookup, lookup_party, missing, money, ref_value,
+    to_decimal,
 )
 
 TRANSACTION_ENTITIES = {
-    "Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Bill", "VendorCredit", "Purchase", "Payment",
-    "BillPayment", "Deposit", "JournalEntry",
+    "Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Estimate", "Bill", "VendorCredit", "Purchase",
+    "Payment", "BillPayment", "Deposit", "JournalEntry", "TimeActivity",
 }
 # The void operations Intuit documents (invoice?operation=void; payment, salesreceipt and
 # billpayment with include=void). Strict: nothing else can be voided.
 VOIDABLE_ENTITIES = {"Invoice", "Payment", "SalesReceipt", "BillPayment"}
 
 SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt")  # one DocNumber sequence
+# Numbered by QuickBooks when CustomTxnNumbers is off (and with DocNumber AUTO_GENERATE). Strict:
+# estimates have a sequence of their own, apart from the sales forms'.
+AUTO_NUMBERED = SALES_FORMS + ("Estimate",)
 RECEIPTS = ("SalesReceipt", "RefundReceipt")  # paid when made: no balance, the customer optional
 EXPENSES = ("Bill", "VendorCredit", "Purchase")
 # Documents with an open balance, and the payment entity that settles them.
@@ -35,10 +45,19 @@ SETTLED_BY = {"Invoice": "Payment", "CreditMemo": "Payment", "Bill": "BillPaymen
 APPLIES_TO = {"Payment": ("Invoice", "CreditMemo"), "BillPayment": ("Bill", "VendorCredit")}
 CREDITS = ("CreditMemo", "VendorCredit")  # applied with the opposite sign to invoices and bills
 TXN_LABELS = {"CreditMemo": "Credit Memo", "SalesReceipt": "Sales Receipt", "RefundReceipt": "Refund Receipt",
-              "VendorCredit": "Vendor Credit", "BillPayment": "Bill Payment", "JournalEntry": "Journal Entry"}
+              "VendorCredit": "Vendor Credit", "BillPayment": "Bill Payment", "JournalEntry": "Journal Entry",
+              "TimeActivity": "Time Activity"}
+# What an invoice links besides the payments settling it: the estimates it comes from and the time it
+# bills (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice,
+# LinkedTxn; an invoice linking time shows the link on the invoice and on its line:
+# https://github.com/intuit/QuickBooks-V3-DotNET-SDK/issues/127).
+SOURCE_TYPES = ("Estimate", "TimeActivity")
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/estimate
+ESTIMATE_STATUSES = ("Pending", "Accepted", "Closed", "Rejected")
+EMAIL_STATUSES = ("NotSet", "NeedToSend", "EmailSent")
 DOC_NUMBER_MAX = 21
 DEFAULT_DOC_NUMBER = 1001
-BILLABLE_STATUSES = ("Billable", "NotBillable")  # HasBeenBilled is QBO's to set (2170)
+BILLABLE_STATUSES = time_activity.BILLABLE_STATUSES  # HasBeenBilled is QBO's to set (2170)
 CLOSED_DETAIL = ("The account period has closed and the account books cannot be updated through the "
                  "QBO Services API. Please use the QBO website to make these changes.")
 DEPOSITED_DETAIL = ("This transaction has been deposited. If you want to change or delete it, you must "
@@ -74,43 +93,54 @@ def prepare(company, entity, doc, previous=None, include=()):
 
 def after_write(company, entity, doc, previous=None):
     """Carry a stored create or update over to the records it touches: the invoices and bills a
-    payment settles (``Balance``, ``LinkedTxn``, new SyncToken) and the customer or vendor balance."""
+    payment settles (``Balance``, ``LinkedTxn``, new SyncToken), the estimates and time an invoice
+    links or no longer links, and the customer or vendor balance."""
     pending = {(entity, doc["Id"]): doc}
     _refresh_links(company, entity, [doc, previous], pending)
+    _refresh_sources(company, entity, _source_keys(doc) + _source_keys(previous), pending)
     _refresh_parties(company, entity, [doc, previous], pending)
 
 
 def void(company, entity, doc):
     """Void a transaction: amounts and quantities to 0, ``Voided`` before ``PrivateNote``, the
-    documents it paid re-opened. Return ``doc``.
+    documents it paid re-opened, the estimates and time it linked let go. Return ``doc``.
 
-    Strict: an invoice with payments applied is refused (6000) rather than silently unlinked.
+    Strict: an invoice with payments applied is refused (6000) rather than silently unlinked. A
+    voided invoice keeps no estimate or time link (both sides of a link change together), so the
+    estimate re-opens and the time is Billable again, as when the invoice is deleted.
     """
     if entity not in VOIDABLE_ENTITIES:
         raise QboFault("500", f"Operation Void is not supported for {entity}.")
     _check_open_period(company, doc)
     _check_not_deposited(company, entity, doc)
     _check_not_settled(company, entity, doc, "void")
+    sources = _source_keys(doc)
+    _drop_source_links(doc)
     _zero_out(doc)
     note = doc.get("PrivateNote")
     doc["PrivateNote"] = f"Voided - {note}" if note else "Voided"
     pending = {(entity, doc["Id"]): doc}
     _refresh_links(company, entity, [doc], pending)
+    _refresh_sources(company, entity, sources, pending)
     _refresh_parties(company, entity, [doc], pending)
     return doc
 
 
 def before_delete(company, entity, doc):
     """Refuse what QuickBooks refuses, then undo the links of a transaction about to be deleted
-    (a deleted payment re-opens the invoices it paid).
+    (a deleted payment re-opens the invoices it paid, a deleted invoice the estimates it closed and
+    the time it billed).
 
-    Strict: an invoice, credit memo, bill or vendor credit that a payment settles is refused (6000).
+    Strict: an invoice, credit memo, bill or vendor credit that a payment settles is refused (6000),
+    and so is an estimate or time activity an invoice links.
     """
     _check_open_period(company, doc)
     _check_not_deposited(company, entity, doc)
     _check_not_settled(company, entity, doc, "delete")
+    _check_not_linked(company, entity, doc)
     pending = {(entity, doc["Id"]): None}
     _refresh_links(company, entity, [doc], pending)
+    _refresh_sources(company, entity, _source_keys(doc), pending)
     _refresh_parties(company, entity, [doc], pending)
 
 
@@ -153,6 +183,14 @@ def _check_not_settled(company, entity, doc, operation):
                        f"{payer} before you {operation} it.")
 
 
+def _check_not_linked(company, entity, doc):
+    invoices = _linking(company, entity, doc["Id"], {})
+    if invoices:
+        raise business(f"This {_label(entity).lower()} is linked to invoice "
+                       f"{', '.join(invoice['Id'] for invoice in invoices)}. Delete or change that invoice "
+                       "before you delete it.")
+
+
 def _label(entity):
     return TXN_LABELS.get(entity, entity)
 
@@ -174,9 +212,9 @@ def _doc_number(company, entity, doc, previous, include):
     if number_value in (None, "") and previous is not None:
         number_value = previous.get("DocNumber")
     auto = number_value == "AUTO_GENERATE" or (
-        number_value in (None, "") and entity in SALES_FORMS and not company.custom_txn_numbers)
+        number_value in (None, "") and entity in AUTO_NUMBERED and not company.custom_txn_numbers)
     if auto:
-        number_value = str(_next_doc_number(company))
+        number_value = str(_next_doc_number(company, entity))
     if number_value in (None, ""):
         doc.pop("DocNumber", None)
         return
@@ -198,11 +236,11 @@ def _doc_number(company, entity, doc, previous, include):
 
 def _same_sequence(company, entity, doc, number):
     """Yield ``(entity, doc)`` numbered ``number`` whose DocNumber must differ, oldest first: sales
-    forms together, bills and vendor credits per vendor, other documents per entity. Payments and
-    deposits have no such rule."""
+    forms together, bills and vendor credits per vendor, other documents per entity. Payments,
+    deposits and time activities have no such rule."""
     if entity in SALES_FORMS:
         entities = SALES_FORMS
-    elif entity in ("Bill", "VendorCredit", "Purchase", "JournalEntry", "BillPayment"):
+    elif entity in ("Estimate", "Bill", "VendorCredit", "Purchase", "JournalEntry", "BillPayment"):
         entities = (entity,)
     else:
         return
@@ -218,8 +256,9 @@ def _creation_order(doc):
     return len(doc["Id"]), doc["Id"]
 
 
-def _next_doc_number(company):
-    numbers = [company.largest_number(entity, "DocNumber") for entity in SALES_FORMS]
+def _next_doc_number(company, entity):
+    sequence = (entity,) if entity == "Estimate" else SALES_FORMS
+    numbers = [company.largest_number(other, "DocNumber") for other in sequence]
     numbers = [number for number in numbers if number is not None]
     return max(numbers) + 1 if numbers else DEFAULT_DOC_NUMBER
 
@@ -228,20 +267,6 @@ def _check_refs(company, doc, fields):
     """Check optional header references: ``{field: entity}``."""
     for field, entity in fields.items():
         lookup(company, entity, doc.get(field), field)
-
-
-def _project(company, holder):
-    """``ProjectRef`` (on a transaction or a line) must name a project customer."""
-    project = lookup(company, "Customer", holder.get("ProjectRef"), "ProjectRef")
-    if project is not None and not project.get("IsProject"):
-        raise business(f"ProjectRef {project['Id']} is a customer, not a project.", "ProjectRef")
-
-
-def _party(company, doc, field, entity, required):
-    party = lookup(company, entity, doc.get(field), field, required=required)
-    if party is not None:
-        doc[field] = {"value": str(party["Id"]), "name": party.get("DisplayName", "")}
-    return party
 
 
 def _account(company, holder, field, types, required=False):
@@ -464,11 +489,11 @@ def _expense_lines(company, doc):
         status = detail.get("BillableStatus")
         if status not in (None, "") and status not in BILLABLE_STATUSES:
             raise invalid_enum("BillableStatus", status, BILLABLE_STATUSES)
-        customer = _party(company, detail, "CustomerRef", "Customer", required=False)
+        customer = lookup_party(company, detail, "CustomerRef", "Customer", required=False)
         if status == "Billable" and customer is None:
             raise missing("CustomerRef")
         _check_refs(company, detail, {"ClassRef": "Class"})
-        _project(company, line)
+        check_project(company, line)
         line["Amount"] = money(amount)
         counted.append((detail, amount))
     return counted
@@ -503,11 +528,11 @@ def _explicit_tax(company, entity, doc, previous, preparer):
 # ---- Sales forms ----
 
 def _prepare_sales(company, entity, doc, previous, honour_tax=True):
-    customer = _party(company, doc, "CustomerRef", "Customer", required=entity not in RECEIPTS)
+    customer = lookup_party(company, doc, "CustomerRef", "Customer", required=entity not in RECEIPTS)
     rate = _currency(company, doc, customer)
     _check_refs(company, doc, {"ClassRef": "Class", "DepartmentRef": "Department",
                                "PaymentMethodRef": "PaymentMethod"})
-    _project(company, doc)
+    check_project(company, doc)
     # A refund is paid from an account: Intuit requires it on a RefundReceipt.
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"),
              required=entity == "RefundReceipt")
@@ -529,9 +554,101 @@ def _prepare_sales(company, entity, doc, previous, honour_tax=True):
     elif entity == "CreditMemo":
         _settle(company, entity, doc, previous, total)
         doc["RemainingCredit"] = doc["Balance"]
-    else:
+    elif entity in RECEIPTS:
         doc["Balance"] = money(0)
+    else:  # an estimate has no balance
+        doc.pop("Balance", None)
+        doc.pop("HomeBalance", None)
     _home_amounts(company, doc, rate)
+
+
+def _prepare_invoice(company, entity, doc, previous):
+    """Invoice: a sales form with a balance, plus the estimates and time it links."""
+    _prepare_sales(company, entity, doc, previous)
+    _source_links(company, doc, previous)
+
+
+def _prepare_estimate(company, entity, doc, previous):
+    """Estimate: a sales form without balance (lines, discount, tax and currency as an invoice's)
+    with a ``TxnStatus``: Pending (the default), Accepted, Closed or Rejected (2170 otherwise). Its
+    ``LinkedTxn`` lists the invoices linking it, whatever the request says.
+
+    Strict: while an invoice links it, the estimate stays Closed and keeps its customer (6000).
+    """
+    _prepare_sales(company, entity, doc, previous)
+    for field in ("ExpirationDate", "AcceptedDate"):
+        value = _date(doc.get(field), field)
+        if value is None:
+            doc.pop(field, None)
+        else:
+            doc[field] = value
+    email_status = doc.get("EmailStatus")
+    if email_status is not None and email_status not in EMAIL_STATUSES:
+        raise invalid_enum("EmailStatus", email_status, EMAIL_STATUSES)
+    invoices = _linking(company, entity, (previous or {}).get("Id"), {})
+    status = doc.get("TxnStatus") or ("Closed" if invoices else "Pending")
+    if status not in ESTIMATE_STATUSES:
+        raise invalid_enum("TxnStatus", status, ESTIMATE_STATUSES)
+    if invoices:
+        invoice_ids = ", ".join(invoice["Id"] for invoice in invoices)
+        if status != "Closed":
+            raise business(f"This estimate is closed by invoice {invoice_ids}: change or delete the invoice "
+                           "before you change its status.", "TxnStatus")
+        if ref_value(doc.get("CustomerRef")) != ref_value(previous.get("CustomerRef")):
+            raise business(f"This estimate is linked to invoice {invoice_ids}: its customer cannot change.",
+                           "CustomerRef")
+    doc["TxnStatus"] = status
+    _invoice_links(doc, invoices)
+
+
+def _source_links(company, invoice, previous):
+    """Check the estimates and time an invoice links (on the invoice or on its lines) and list each
+    once in the invoice's own ``LinkedTxn``, before its payments, as QuickBooks shows them.
+
+    Strict (6000): the estimate must be the invoice customer's and neither Closed nor Rejected; the
+    time must be Billable and for the invoice's customer (or its ``ProjectRef``). A link the invoice
+    already had stays whatever the status says: the invoice itself closed or billed it.
+    """
+    linked = _source_keys(previous)
+    found = []
+    for holder in [invoice] + list(invoice.get("Line") or []):
+        for link in holder.get("LinkedTxn") or []:
+            if link.get("TxnType") in SOURCE_TYPES:
+                key = _check_source(company, invoice, link, linked)
+                if key not in found:
+                    found.append(key)
+    others = [link for link in invoice.get("LinkedTxn") or [] if link.get("TxnType") not in SOURCE_TYPES]
+    invoice["LinkedTxn"] = [{"TxnId": txn_id, "TxnType": txn_type} for txn_type, txn_id in found] + others
+    if not invoice["LinkedTxn"]:
+        invoice.pop("LinkedTxn")
+
+
+def _check_source(company, invoice, link, linked):
+    """Check one estimate or time link of an invoice; return its ``(TxnType, TxnId)``."""
+    txn_type, txn_id = link["TxnType"], ref_value(link.get("TxnId"))
+    if txn_id is None:
+        raise missing("LinkedTxn.TxnId")
+    link["TxnId"] = txn_id
+    source = company.get(txn_type, txn_id)
+    if source is None:
+        raise QboFault("610", DELETED_TXN_DETAIL, "LinkedTxn.TxnId")
+    key = (txn_type, txn_id)
+    customer = ref_value(source.get("CustomerRef"))
+    if txn_type == "Estimate":
+        if customer != ref_value(invoice.get("CustomerRef")):
+            raise business(f"Estimate {txn_id} belongs to another customer.", "LinkedTxn")
+        status = source.get("TxnStatus")
+        if status in ("Closed", "Rejected") and key not in linked:
+            raise business(f"Estimate {txn_id} is {status}: an invoice can only link a pending or accepted "
+                           "estimate.", "LinkedTxn")
+    else:
+        if customer is None or customer not in (ref_value(invoice.get("CustomerRef")),
+                                                ref_value(invoice.get("ProjectRef"))):
+            raise business(f"Time activity {txn_id} is not for the customer of this invoice.", "LinkedTxn")
+        status = source.get("BillableStatus")
+        if status != "Billable" and key not in linked:
+            raise business(f"Time activity {txn_id} is {status}: only billable time can be billed.", "LinkedTxn")
+    return key
 
 
 def _settle(company, entity, doc, previous, open_amount):
@@ -583,7 +700,7 @@ def _prepare_expense(company, entity, doc, previous, honour_tax=True):
         party = _purchase_party(company, doc)
         _purchase_account(company, doc)
     else:
-        party = _party(company, doc, "VendorRef", "Vendor", required=True)
+        party = lookup_party(company, doc, "VendorRef", "Vendor", required=True)
         _ap_account(company, doc)
     rate = _currency(company, doc, party)
     if entity == "Purchase":
@@ -593,7 +710,7 @@ def _prepare_expense(company, entity, doc, previous, honour_tax=True):
             raise business(f"The currency of {account.get('Name')} ({account_code}) must be the transaction "
                            "currency.", "CurrencyRef")
     _check_refs(company, doc, {"DepartmentRef": "Department", "PaymentMethodRef": "PaymentMethod"})
-    _project(company, doc)
+    check_project(company, doc)
     counted = _expense_lines(company, doc)
     _line_ids(doc, previous)
     explicit = _explicit_tax(company, entity, doc, previous, _prepare_expense) if honour_tax else None
@@ -656,7 +773,7 @@ def _prepare_payment(company, entity, doc, previous):
     same party and currency, never more than their open balance (strict)."""
     customer_side = entity == "Payment"
     party_field, party_entity = ("CustomerRef", "Customer") if customer_side else ("VendorRef", "Vendor")
-    party = _party(company, doc, party_field, party_entity, required=True)
+    party = lookup_party(company, doc, party_field, party_entity, required=True)
     rate = _currency(company, doc, party)
     total = to_decimal(doc.get("TotalAmt"), "TotalAmt")
     if total is None:
@@ -687,7 +804,7 @@ def _payment_accounts(company, doc):
     _account(company, doc, "DepositToAccountRef", ("Bank", "Other Current Asset"))
     _account(company, doc, "ARAccountRef", ("Accounts Receivable",))
     _check_refs(company, doc, {"PaymentMethodRef": "PaymentMethod"})
-    _project(company, doc)
+    check_project(company, doc)
 
 
 def _bill_payment_accounts(company, doc):
@@ -831,8 +948,8 @@ def _prepare_journal_entry(company, entity, doc, previous):
 
 
 PREPARERS = {
-    "Invoice": _prepare_sales, "CreditMemo": _prepare_sales, "SalesReceipt": _prepare_sales,
-    "RefundReceipt": _prepare_sales,
+    "Invoice": _prepare_invoice, "CreditMemo": _prepare_sales, "SalesReceipt": _prepare_sales,
+    "RefundReceipt": _prepare_sales, "Estimate": _prepare_estimate, "TimeActivity": time_activity.prepare,
     "Bill": _prepare_expense, "VendorCredit": _prepare_expense, "Purchase": _prepare_expense,
     "Payment": _prepare_payment, "BillPayment": _prepare_payment,
     "Deposit": _prepare_deposit, "JournalEntry": _prepare_journal_entry,
@@ -899,6 +1016,70 @@ def _refresh_links(company, entity, payments, pending):
         _home_amounts(company, target, rate)
         if target != stored:
             company.touch(target_entity, target)
+
+
+def _source_keys(doc):
+    """``[(TxnType, TxnId)]`` of the estimates and time a document links (in its own ``LinkedTxn``)."""
+    return [(link["TxnType"], str(link.get("TxnId"))) for link in (doc or {}).get("LinkedTxn") or []
+            if link.get("TxnType") in SOURCE_TYPES]
+
+
+def _drop_source_links(doc):
+    """Remove the estimate and time links of a document and of its lines."""
+    for holder in [doc] + list(doc.get("Line") or []):
+        if holder.get("LinkedTxn"):
+            holder["LinkedTxn"] = [link for link in holder["LinkedTxn"] if link.get("TxnType") not in SOURCE_TYPES]
+            if not holder["LinkedTxn"]:
+                holder.pop("LinkedTxn")
+
+
+def _linking(company, txn_type, txn_id, pending):
+    """The invoices linking an estimate or a time activity, oldest first."""
+    if txn_type not in SOURCE_TYPES or txn_id is None:
+        return []
+    key = (txn_type, str(txn_id))
+    return sorted((invoice for invoice in _documents(company, "Invoice", "LinkedTxn", key, pending)
+                   if key in _source_keys(invoice)), key=_creation_order)
+
+
+def _refresh_sources(company, entity, keys, pending):
+    """Bring the estimates and time an invoice links or linked (``keys``) in line with the invoices
+    linking them now: an estimate's ``LinkedTxn`` and ``TxnStatus``, the ``BillableStatus`` of time."""
+    if entity != "Invoice":
+        return
+    for txn_type, txn_id in dict.fromkeys(keys):
+        stored = company.get(txn_type, txn_id)
+        if stored is None:
+            continue
+        source = copy.deepcopy(stored)
+        invoices = _linking(company, txn_type, txn_id, pending)
+        if txn_type == "Estimate":
+            _close_estimate(source, invoices)
+        else:
+            time_activity.set_billed(source, bool(invoices))
+        if source != stored:
+            company.touch(txn_type, source)
+
+
+def _close_estimate(estimate, invoices):
+    """An estimate invoices link is Closed and lists them; once none does it is open again.
+
+    Strict: QuickBooks does not say which status a re-opened estimate gets, and the sandbox keeps no
+    former status: Accepted when ``AcceptedDate`` or ``AcceptedBy`` says it was accepted, else Pending.
+    """
+    was_linked = any(link.get("TxnType") == "Invoice" for link in estimate.get("LinkedTxn") or [])
+    _invoice_links(estimate, invoices)
+    if invoices:
+        estimate["TxnStatus"] = "Closed"
+    elif was_linked:
+        estimate["TxnStatus"] = "Accepted" if estimate.get("AcceptedDate") or estimate.get("AcceptedBy") else "Pending"
+
+
+def _invoice_links(estimate, invoices):
+    """An estimate's ``LinkedTxn``: one link per invoice linking it."""
+    estimate["LinkedTxn"] = [{"TxnId": invoice["Id"], "TxnType": "Invoice"} for invoice in invoices]
+    if not estimate["LinkedTxn"]:
+        estimate.pop("LinkedTxn")
 
 
 def _refresh_parties(company, entity, versions, pending):

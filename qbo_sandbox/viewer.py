@@ -12,7 +12,7 @@ from . import jsonutil
 PAGES = {
     "invoice": "Invoice", "creditmemo": "CreditMemo", "bill": "Bill", "vendorcredit": "VendorCredit",
     "salesreceipt": "SalesReceipt", "recvpayment": "Payment", "payment": "Payment", "billpayment": "BillPayment",
-    "expense": "Purchase", "journal": "JournalEntry", "deposit": "Deposit",
+    "expense": "Purchase", "journal": "JournalEntry", "deposit": "Deposit", "estimate": "Estimate",
 }
 
 

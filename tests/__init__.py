@@ -3,6 +3,7 @@ from . import test_automatch
 from . import test_master_data
 from . import test_sandbox_tax
 from . import test_sandbox_transactions
+from . import test_sandbox_estimates
 from . import test_mapping
 from . import test_master_data_sync
 from . import test_qbo_client

@@ -142,6 +142,7 @@ class ExportRun:
         self.values = {}  # record id -> QuickBooks bookkeeping values to write
         self.retry_at = None  # when the export cron should try the temporary failures again
         self.fault_cache = {}  # what explaining the run's faults read from QuickBooks (qbo.fault)
+        self.linked = {}  # record id -> the records its payload links to (e.g. an invoice's sales orders)
 
 
 class QboExportEngine(models.AbstractModel):

@@ -69,30 +69,31 @@ class QboWebhookEvent(models.Model):
     @api.model
     def _selection_odoo_record(self):
         return [(model.model, model.name) for model in self.env["ir.model"].sudo().search(
-            [("model", "in", RECORD_MODELS)])]
+            [("model", "in", self._qbo_record_models())])]
 
     @api.depends("company_id", "qbo_entity", "qbo_id", "res_model", "res_id")
     def _compute_documents(self):
         """The Odoo document a change concerns (the one it was applied to, else the one holding that
         QuickBooks record) and the QuickBooks record by its number or name: one query per entity."""
         found = {}  # (company, entity, QuickBooks Id) -> (Odoo record, QuickBooks name)
+        document_models, record_models = self._qbo_document_models(), self._qbo_record_models()
         for (company, entity), events in self.grouped(lambda event: (event.company_id, event.qbo_entity)).items():
             qbo_ids = events.mapped("qbo_id")
-            if entity in DOCUMENT_MODELS:
-                model, domain = DOCUMENT_MODELS[entity]
+            if entity in document_models:
+                model, domain = document_models[entity]
                 for record in self.env[model].sudo().search([("company_id", "=", company.id),
                                                              ("qbo_id", "in", qbo_ids), *domain], order="id"):
                     found.setdefault((company, entity, record.qbo_id), (record, None))
                 continue
             for mapping in self.env["qbo.mapping"].sudo().search([
                     ("company_id", "=", company.id), ("qbo_entity", "=", entity), ("qbo_id", "in", qbo_ids)]):
-                if mapping.res_model in RECORD_MODELS:
+                if mapping.res_model in record_models:
                     found[(company, entity, mapping.qbo_id)] = (
                         self.env[mapping.res_model].sudo().browse(mapping.res_id), mapping.qbo_name)
         fault = self.env["qbo.fault"]
         for event in self:
             record, name = found.get((event.company_id, event.qbo_entity, event.qbo_id), (None, None))
-            if event.res_model in RECORD_MODELS and event.res_id:
+            if event.res_model in record_models and event.res_id:
                 record = self.env[event.res_model].sudo().browse(event.res_id)
             record = record and record.exists()
             number = (f"'{name}'" if name else None) or (
@@ -136,6 +137,17 @@ class QboWebhookEvent(models.Model):
         processor's question), and what bridge addons add."""
         imported = [adapter._qbo_entity for adapter in self.env["qbo.document.import"]._qbo_import_adapters()]
         return tuple(dict.fromkeys((*FOLLOWED_ENTITIES, *imported)))
+
+    @api.model
+    def _qbo_document_models(self):
+        """Per QuickBooks entity, the Odoo model holding its copies and the domain finding them (bridge addons
+        add theirs)."""
+        return dict(DOCUMENT_MODELS)
+
+    @api.model
+    def _qbo_record_models(self):
+        """The Odoo models a change may concern."""
+        return RECORD_MODELS
 
     @api.model
     def _qbo_webhook_entities(self):

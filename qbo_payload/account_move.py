@@ -20,13 +20,15 @@ ENTITY_BY_MOVE_TYPE = {
     "in_refund": "VendorCredit",
 }
 SALES_ENTITIES = ("Invoice", "CreditMemo")
+# A quotation or sales order (the sale bridge addon): a sales form without balance, built like an invoice.
+ESTIMATE = "Estimate"
 # QuickBooks voids these through the API; the others can only be deleted (shared/qbo_api.md 2.2).
 VOIDABLE_ENTITIES = ("Invoice",)
 # Entities QuickBooks can email to the customer (POST /{entity}/{id}/send).
 SENDABLE_ENTITIES = ("Invoice", "CreditMemo")
 # Path segment of the QuickBooks web app page of each entity (documents, payments, expenses).
 APP_PAGES = {"Invoice": "invoice", "CreditMemo": "creditmemo", "Bill": "bill", "VendorCredit": "vendorcredit",
-             "Payment": "recvpayment", "BillPayment": "billpayment", "Purchase": "expense"}
+             "Payment": "recvpayment", "BillPayment": "billpayment", "Purchase": "expense", "Estimate": "estimate"}
 
 DOC_NUMBER_MAX = 21
 CUSTOMER_MEMO_MAX = 1000
@@ -77,7 +79,8 @@ def build_move_payload(move, settings):
 
     :param dict move: the move as plain values:
 
-        - ``move_type`` (out_invoice, out_refund, in_invoice, in_refund), ``name``, ``ref``,
+        - ``move_type`` (out_invoice, out_refund, in_invoice, in_refund), or ``entity`` ``Estimate``
+          with ``expiration_date`` and ``txn_status`` (a quotation or sales order), ``name``, ``ref``,
           ``narration`` (plain text), ``invoice_date``, ``invoice_date_due`` (ISO strings),
           ``currency`` (ISO code), ``exchange_rate`` (home units per unit of ``currency``),
           ``amount_untaxed``, ``amount_tax``, ``amount_total`` (in ``currency``), ``email``
@@ -100,10 +103,10 @@ def build_move_payload(move, settings):
     :rtype: tuple
     :raise PayloadError: when the document cannot be expressed in QuickBooks
     """
-    entity = ENTITY_BY_MOVE_TYPE.get(move["move_type"])
+    entity = move.get("entity") or ENTITY_BY_MOVE_TYPE.get(move["move_type"])
     if not entity:
         raise PayloadError("only customer invoices, credit notes, vendor bills and refunds are exported")
-    sales = entity in SALES_ENTITIES
+    sales = entity in SALES_ENTITIES or entity == ESTIMATE
     amount_tax = cents(move["amount_tax"])
     payload = {
         "CustomerRef" if sales else "VendorRef": _ref(move["partner_qbo_id"]),
@@ -118,6 +121,12 @@ def build_move_payload(move, settings):
             raise PayloadError(f"the number {doc_number} is longer than the {DOC_NUMBER_MAX} characters "
                                "QuickBooks accepts")
         payload["DocNumber"] = doc_number
+    if entity == ESTIMATE:
+        # A quotation's validity, and what became of it (a cancelled order rejects its Estimate).
+        if move.get("expiration_date"):
+            payload["ExpirationDate"] = move["expiration_date"]
+        if move.get("txn_status"):
+            payload["TxnStatus"] = move["txn_status"]
     if entity in ("Invoice", "Bill"):
         if move.get("invoice_date_due"):
             payload["DueDate"] = move["invoice_date_due"]
@@ -203,7 +212,7 @@ def _sales_lines(move, settings, entity):
                               "DescriptionLineDetail": {}})
             continue
         amount = cents(line["subtotal"])
-        if amount < 0 and entity == "Invoice":
+        if amount < 0 and entity in ("Invoice", ESTIMATE):
             negatives.append((line, amount))
             continue
         if not line.get("item_qbo_id"):

@@ -75,9 +75,15 @@ ensure_browser() {
     command -v chromium >/dev/null 2>&1 || die "Chromium is needed for the browser tests: install Debian's chromium package (as root: apt-get install chromium)."
 }
 
+# The bridge addons kept in this repository (they install themselves beside Sales, Project, Timesheets).
+BRIDGES="$(cd "$ROOT/bridges" && ls -d quickbooks_connector_* | tr '\n' ' ')"
+
 ensure_addons_link() {
     mkdir -p "$ADDONS_DIR"
     ln -sfn "$ROOT" "$ADDONS_DIR/quickbooks_connector"
+    for bridge in $BRIDGES; do
+        ln -sfn "$ROOT/bridges/$bridge" "$ADDONS_DIR/$bridge"
+    done
 }
 
 # A free TCP port on 127.0.0.1.
@@ -92,7 +98,8 @@ db_exists() {
 
 # --init on a new database, --update on an existing one: the mode to install the addon in $1.
 addon_mode() {
-    if db_exists "$1"; then echo "--update=quickbooks_connector"; else echo "--init=quickbooks_connector"; fi
+    local modules="${2:-quickbooks_connector}"
+    if db_exists "$1"; then echo "--update=$modules"; else echo "--init=$modules"; fi
 }
 
 odoo_addons_path() {

@@ -9,8 +9,9 @@ import re
 import sys
 
 REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
-SKIPPED = re.compile(r"INFO \S+ odoo\.addons\.quickbooks_connector\.\S+: skipped ")
-ADDON_WARNING = re.compile(r" WARNING \S+ odoo\.addons\.quickbooks_connector[.:]")
+SKIPPED = re.compile(r"INFO \S+ odoo\.addons\.quickbooks_connector\w*\.\S+: skipped ")
+ADDON_WARNING = re.compile(r" WARNING \S+ odoo\.addons\.quickbooks_connector\w*[.:]")
+CLOSING = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 
 def main(log_path, odoo_status, db_name, checks=""):
@@ -32,12 +33,16 @@ def main(log_path, odoo_status, db_name, checks=""):
         problems.append(f"{len(install_warnings)} warning(s) logged by the addon outside its tests")
         for line in install_warnings[:10]:
             print("  " + line[:300])
-    if "uninstall" in checks:
+    if reports and not total:
+        problems.append("no test ran (an addon not installed?)")
+    if checks.startswith("uninstall"):
+        # "uninstall" (one addon) or "uninstall:addon addon ...": one check per addon, each a test of its own.
+        expected = len(checks.partition(":")[2].split()) or 1
         uninstall = [line for line in lines if line.startswith("UNINSTALL CHECK: ")]
-        if uninstall and uninstall[-1] == "UNINSTALL CHECK: ok":
-            total += 1  # the uninstall check is a test of its own
-        else:
-            problems.append(uninstall[-1] if uninstall else "the uninstall check did not run")
+        total += sum(line == "UNINSTALL CHECK: ok" for line in uninstall)
+        problems += [line for line in uninstall if line != "UNINSTALL CHECK: ok"]
+        if len(uninstall) < expected:
+            problems.append(f"{expected - len(uninstall)} uninstall check(s) did not run")
     if int(odoo_status) != 0 and not (failed or errors):
         problems.append(f"Odoo exited with status {odoo_status}")
     for problem in problems:
@@ -49,5 +54,23 @@ def main(log_path, odoo_status, db_name, checks=""):
     return 1 if bad else 0
 
 
+def total(report_paths):
+    """Add up the closing lines of several reports (the test databases of ``make test``)."""
+    passed = failed = 0
+    for path in report_paths:
+        with open(path, encoding="utf-8") as report:
+            closing = [CLOSING.match(line.strip()) for line in report]
+        closing = [match for match in closing if match]
+        if not closing:
+            failed += 1
+            continue
+        passed += int(closing[-1].group(1))
+        failed += int(closing[-1].group(2))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--total":
+        sys.exit(total(sys.argv[2:]))
     sys.exit(main(*sys.argv[1:5]))

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 LANGUAGES = ("fr_FR", "es_ES", "de_DE", "pl_PL")
 MODULE = "quickbooks_connector"
 # Directories of the repository that hold no user-facing string of the addon (and its virtual environment).
-SKIPPED = {"tests", "scripts", "qbo_sandbox", "node_modules"}
+SKIPPED = {"tests", "scripts", "qbo_sandbox", "node_modules", "bridges"}
 # What a translation must keep as it is: printf and format placeholders, markup, entities.
 PLACEHOLDER = re.compile(r"%(?:\([a-z_0-9]+\))?[sdfr]|%%|\{[a-z_0-9]*\}|</?[a-zA-Z][^>]*>|&[a-z]+;")
 

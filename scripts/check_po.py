@@ -1,4 +1,6 @@
-"""Check translations against the template: scripts/check_po.py i18n/fr.po [...] (exit 1 on a problem)."""
+"""Check translations against their template (the .pot beside them): scripts/check_po.py i18n/fr_FR.po [...]
+(exit 1 on a problem)."""
+import glob
 import os
 import sys
 
@@ -7,11 +9,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from common_i18n import problems  # noqa: E402
 
-POT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "i18n", "quickbooks_connector.pot")
-
 failed = False
 for path in sys.argv[1:]:
-    found = problems(POT, path)
+    [template] = glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "*.pot"))
+    found = problems(template, path)
     for problem in found[:50]:
         print(f"{path}: {problem}")
     print(f"{path}: {len(found)} problems")

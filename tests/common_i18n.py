@@ -14,9 +14,10 @@ SKIPPED = {"tests", "scripts", "qbo_sandbox", "node_modules", "bridges"}
 PLACEHOLDER = re.compile(r"%(?:\([a-z_0-9]+\))?[sdfr]|%%|\{[a-z_0-9]*\}|</?[a-zA-Z][^>]*>|&[a-z]+;")
 
 
-def addon_terms_reader(cr):
-    """Odoo's own reader of a module's translatable terms (records, views, fields, code), walking only this
-    addon's files: Odoo's walks every addon, and this repository holds its virtual environment."""
+def addon_terms_reader(cr, module=MODULE):
+    """Odoo's own reader of a module's translatable terms (records, views, fields, code), walking only the
+    files of ``module`` (this addon or one of its bridge addons): Odoo's walks every addon, and this
+    repository holds its virtual environment."""
     from odoo.modules.module import get_module_path
     from odoo.tools.translate import (
         JAVASCRIPT_TRANSLATION_COMMENT, PYTHON_TRANSLATION_COMMENT, TranslationModuleReader,
@@ -24,7 +25,7 @@ def addon_terms_reader(cr):
 
     class AddonTermsReader(TranslationModuleReader):
         def _export_translatable_resources(self):
-            module_dir = get_module_path(MODULE)
+            module_dir = get_module_path(module)
             path = os.path.dirname(module_dir)
             self._path_list = [(path, True)]
             for root, dirnames, files in os.walk(module_dir):
@@ -41,7 +42,7 @@ def addon_terms_reader(cr):
                         self._babel_extract_terms(fname, path, root, "odoo.tools.translate:babel_extract_qweb",
                                                   extra_comments=[JAVASCRIPT_TRANSLATION_COMMENT])
 
-    return AddonTermsReader(cr, modules=[MODULE])
+    return AddonTermsReader(cr, modules=[module])
 
 
 def messages(path):

@@ -1,1 +1,2 @@
 from . import test_order_estimate
+from . import test_i18n

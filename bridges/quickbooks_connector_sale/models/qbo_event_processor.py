@@ -24,6 +24,8 @@ class QboEventProcessor(models.AbstractModel):
         it), a total changed there (flagged with both figures), its deletion (flagged)."""
         order = self.env["sale.order"].sudo().search([("company_id", "=", company.id), ("qbo_id", "=", qbo_id)],
                                                      limit=1)
+        if (not order and self._qbo_import_follows(company, "Estimate")) or order.qbo_imported:
+            return self._qbo_hand_to_import(order)
         if not order:
             return {"state": "ignored", "action_taken": _("Estimate not synchronized with Odoo")}
         if doc is None:

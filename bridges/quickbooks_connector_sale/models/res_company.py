@@ -15,3 +15,6 @@ class ResCompany(models.Model):
         help="When a quotation or sales order goes to QuickBooks as an Estimate; once there, its changes and its "
              "cancellation follow it.",
     )
+    qbo_import_estimates = fields.Boolean(
+        string="Import Estimates", default=True,
+        help="Estimates created in QuickBooks come in as quotations (with the other documents created there).")

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 QBO_ORDER_STATES = [
     ("not_exported", "Not exported"),
+    ("imported", "Imported from QuickBooks"),
     ("to_send", "To export"),
     ("exported", "Exported"),
     ("changed", "Changed in Odoo since export"),
@@ -32,6 +33,10 @@ class SaleOrder(models.Model):
     qbo_estimate_status = fields.Selection(
         ESTIMATE_STATUSES, string="Estimate in QuickBooks", copy=False, readonly=True,
         help="What the customer or QuickBooks did with the Estimate: accepted, rejected, or closed by an invoice.")
+    qbo_imported = fields.Boolean(
+        string="Created in QuickBooks", copy=False, readonly=True,
+        help="An Estimate created in QuickBooks: QuickBooks holds its reference version, and its changes there "
+             "rewrite the quotation.")
     qbo_invoice_id = fields.Many2one(
         "account.move", string="QuickBooks Estimate Closed by", copy=False, readonly=True,
         help="The invoice made from this order that was exported linked to its Estimate: QuickBooks closed the "
@@ -54,21 +59,25 @@ class SaleOrder(models.Model):
     def action_qbo_export(self):
         """Send the selected quotations and orders to QuickBooks as Estimates now (Action > Export to QuickBooks).
 
-        Cancelled orders never sent are skipped; a cancelled order already in QuickBooks rejects its Estimate.
+        Cancelled orders never sent and quotations created in QuickBooks are skipped; a cancelled order already
+        in QuickBooks rejects its Estimate.
 
         :return: a ``display_notification`` action with the counts
         :raise AccessError: if the user is not a QuickBooks manager who may change these orders
         :raise UserError: if a company of the selection is not connected to QuickBooks (nothing changes)
         """
         self._qbo_check_access("manager", "write")
-        orders = self.filtered(lambda order: order.state != "cancel" or order.qbo_id)
+        orders = self.filtered(lambda order: (order.state != "cancel" or order.qbo_id) and not order.qbo_imported)
         for company in orders.company_id.sudo():
             if company.qbo_state != "connected":
                 raise UserError(company._qbo_not_connected_message())
         report = self.env["qbo.order.export"].sudo()._qbo_export(orders.sudo())
         message = report.message()
-        if len(self) > len(orders):
-            message += ", " + _("%s skipped: cancelled and never sent", len(self) - len(orders))
+        imported = self.filtered("qbo_imported")
+        if imported:
+            message += ", " + _("%s skipped: created in QuickBooks", len(imported))
+        if len(self) > len(orders) + len(imported):
+            message += ", " + _("%s skipped: cancelled and never sent", len(self) - len(orders) - len(imported))
         return self._qbo_notification(message, report.notification_type())
 
     # === TOOLING === #
@@ -86,7 +95,8 @@ class SaleOrder(models.Model):
 
     def _qbo_mark_changed(self):
         """Note that the Estimate no longer shows the order; send the change when the company sends orders."""
-        changed = self.filtered(lambda order: order.qbo_id and order.qbo_state in ("exported", "error"))
+        changed = self.filtered(lambda order: order.qbo_id and not order.qbo_imported
+                                and order.qbo_state in ("exported", "error"))
         if not changed:
             return
         changed.sudo()._qbo_write({"qbo_state": "changed"})
@@ -95,7 +105,7 @@ class SaleOrder(models.Model):
     def _qbo_queue_at_step(self):
         """Queue the orders the company sends at their new step: new ones, changed ones, cancelled ones held by
         QuickBooks (their Estimate is rejected)."""
-        self.filtered(lambda order: (
+        self.filtered(lambda order: not order.qbo_imported and (
             (order.state == "cancel" and order.qbo_id and order.qbo_estimate_status != "Rejected")
             or (order._qbo_sends_at_step() and order.qbo_state in ("not_exported", "changed", "error")))
         )._qbo_queue()

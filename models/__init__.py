@@ -1,3 +1,4 @@
+from . import account_analytic_account
 from . import base
 from . import ir_cron
 from . import ir_http

@@ -126,9 +126,26 @@ class QboExpenseExport(models.AbstractModel):
                         for key in keys.split(",")}
         resolved["project"] = mapping._qbo_ids_for(
             self.env["account.analytic.account"].browse(analytic_ids), PROJECT_ENTITY, company)
+        resolved["project"].update(self._qbo_new_projects(run, expenses, resolved))
         resolved["tax_maps"] = self.env["qbo.tax.map"]._qbo_maps_for(
             company, expenses.tax_ids | expenses.tax_ids.flatten_taxes_hierarchy())
         return resolved
+
+    @api.model
+    def _qbo_new_projects(self, run, expenses, resolved):
+        """Create in QuickBooks, under their customers, the projects of the expenses not linked yet (those without
+        a customer stay unlinked: the expense says so)."""
+        projects = self.env["account.analytic.account"]._qbo_projects_of(expenses.mapped("analytic_distribution"))
+        owners = {account: account._qbo_project_customer() for account in projects
+                  if account.id not in resolved["project"]}
+        owners = {account: partner for account, partner in owners.items() if partner}
+        if not owners:
+            return {}
+        customers = self._qbo_resolve_kind(run, "customer", self.env["res.partner"].concat(*owners.values()),
+                                           resolved["errors"])
+        return self.env["qbo.master.data.sync"]._qbo_export_projects(
+            run.company, self.env["account.analytic.account"].concat(*owners),
+            {account.id: customers.get(partner.id) for account, partner in owners.items()}, SyncSummary(), run.client)
 
     @api.model
     def _qbo_resolve_kind(self, run, kind, records, errors):
@@ -232,8 +249,9 @@ class QboExpenseExport(models.AbstractModel):
         unlinked = (accounts - linked).filtered(lambda account: account.root_plan_id == project_plan)
         if unlinked:
             raise PayloadError(_(
-                "the project %s is not linked to a QuickBooks project or customer (Configuration > "
-                "QuickBooks > Mapping (Projects))", ", ".join(unlinked.mapped("display_name"))))
+                "the project %s is not linked to a QuickBooks project or customer: give it a customer (it is then "
+                "created in QuickBooks) or link it (Configuration > QuickBooks > Mapping (Projects))",
+                ", ".join(unlinked.mapped("display_name"))))
         if len(linked) > 1:
             raise PayloadError(_("the expense is split over several projects (%s); QuickBooks puts one project on "
                                  "an expense: split the expense", ", ".join(linked.mapped("display_name"))))

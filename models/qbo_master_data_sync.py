@@ -7,7 +7,7 @@ import psycopg2
 from odoo import Command, _, api, models
 from odoo.exceptions import AccessError, UserError
 
-from ..const import DUPLICATE_NAME
+from ..const import DUPLICATE_NAME, PROJECT_ENTITY
 from ..qbo_client import QboApiError
 from ..qbo_master_data import (
     COUNTRY_ALIASES,
@@ -494,6 +494,53 @@ class QboMasterDataSync(models.AbstractModel):
             summary.add_error(record.display_name, error)
             return False
         return True
+
+    @api.model
+    def _qbo_export_projects(self, company, accounts, parents, summary, client):
+        """Link the projects (analytic accounts of the projects plan) to their QuickBooks projects, creating
+        those not there yet, each under its customer: QuickBooks projects are sub-customers flagged as
+        projects (https://developer.intuit.com/app/developer/qbo/docs/workflows/manage-projects). By batches,
+        with a requestid stable across replays; a project QuickBooks has by that name under that customer
+        already is linked.
+
+        :param dict parents: ``{account id: QuickBooks Customer Id}`` of the customer holding each project
+        :return: ``{account id: QuickBooks Id}``; those without a customer or refused are errors of ``summary``
+        """
+        mapping = self.env["qbo.mapping"]
+        result = mapping._qbo_ids_for(accounts, PROJECT_ENTITY, company)
+        payloads = []
+        for account in accounts.filtered(lambda account: account.id not in result):
+            if not parents.get(account.id):
+                summary.add_error(account.display_name, _("no customer to hold the project in QuickBooks: give the "
+                                                          "project a customer"))
+                continue
+            payloads.append((account, {"DisplayName": account.name[:100], "IsProject": True, "Job": True,
+                                       "ParentRef": {"value": parents[account.id]}}))
+        if not payloads:
+            return result
+        items = [{"bId": str(account.id), "operation": "create", "Customer": payload} for account, payload in payloads]
+        requestid = self._qbo_requestid(company, "project", payloads)
+        responses = client.batch(items, requestid=requestid)
+        logs = []
+        for (account, payload), response in zip(payloads, responses):
+            doc = response.get("Customer")
+            if not doc:
+                error = QboApiError.from_fault(response.get("Fault") or {}, status=400,
+                                               intuit_tid=client.last_intuit_tid)
+                found = error.code == DUPLICATE_NAME and self._qbo_find_by_name(client, "Customer", payload["DisplayName"])
+                if not (found and found.get("IsProject") and str((found.get("ParentRef") or {}).get("value"))
+                        == str(payload["ParentRef"]["value"]) and self._qbo_is_free(company, PROJECT_ENTITY, found)):
+                    self._qbo_creation_failed(company, "Customer", account, payload, error, summary, logs, requestid,
+                                              client)
+                    continue
+                doc = found
+            else:
+                summary.created += 1
+            if self._qbo_link_safely(company, account, PROJECT_ENTITY, doc, summary):
+                result[account.id] = str(doc["Id"])
+                logs.append(self._qbo_log_values(company, "Customer", account, "success", requestid, doc=doc))
+        self.env["qbo.sync.log"]._qbo_log(logs)
+        return result
 
     # === ENTRY POINTS FOR DOCUMENT EXPORTS === #
 

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext, is_html_empty
 
-from ..const import NOT_FOUND
+from ..const import NOT_FOUND, PROJECT_ENTITY
 from ..qbo_client import QboApiError
 from ..qbo_master_data import SyncSummary
 from ..qbo_payload.account_move import (
@@ -202,7 +202,46 @@ class QboMoveExport(models.AbstractModel):
         taxes = lines.tax_ids | lines.tax_ids.flatten_taxes_hierarchy()
         resolved["tax_maps"] = self.env["qbo.tax.map"]._qbo_maps_for(company, taxes)
         resolved["tax_values"] = {}
+        resolved["project"] = self._qbo_resolve_projects(run, sales, resolved, dry_run)
         return resolved
+
+    @api.model
+    def _qbo_move_project(self, move):
+        """The project (an account of the projects plan) all the document's product lines are on, if one."""
+        projects = self.env["account.analytic.account"]._qbo_projects_of(
+            move.invoice_line_ids.filtered(lambda line: line.display_type == "product").mapped("analytic_distribution"))
+        return projects if len(projects) == 1 else projects.browse()
+
+    @api.model
+    def _qbo_resolve_projects(self, run, moves, resolved, dry_run=False):
+        """Link the projects of the sales documents to QuickBooks projects, created on the way under the
+        project's customer (else the document's): ``{account id: QuickBooks Id}``."""
+        parents = {}
+        for move in moves:
+            project = self._qbo_move_project(move)
+            if project:
+                customer = project._qbo_project_customer() or move.partner_id.commercial_partner_id
+                parents.setdefault(project.id, customer)
+        accounts = self.env["account.analytic.account"].browse(list(parents))
+        if not accounts:
+            return {}
+        if dry_run:
+            linked = self.env["qbo.mapping"]._qbo_ids_for(accounts, PROJECT_ENTITY, run.company)
+            return {account.id: linked.get(account.id) or PREVIEW_PLACEHOLDER.format(
+                entity="Project", name=account.display_name) for account in accounts}
+        customers = parents.values()
+        known = {partner.id: resolved["customer"][partner.id] for partner in customers
+                 if partner.id in resolved["customer"]}
+        others = self.env["res.partner"].concat(*customers).filtered(lambda partner: partner.id not in known)
+        known.update(self._qbo_resolve_kind(run, "customer", others, resolved["errors"], False, {}))
+        summary = SyncSummary()
+        result = self.env["qbo.master.data.sync"]._qbo_export_projects(
+            run.company, accounts, {account_id: known.get(partner.id) for account_id, partner in parents.items()},
+            summary, run.client)
+        messages = dict(summary.errors)
+        for account in accounts.filtered(lambda account: account.id not in result):
+            resolved["errors"][("project", account.id)] = messages.get(account.display_name) or _("not in QuickBooks")
+        return result
 
     @api.model
     def _qbo_resolve_kind(self, run, kind, records, errors, dry_run, foreign):
@@ -344,7 +383,16 @@ class QboMoveExport(models.AbstractModel):
             "lines": lines,
             "tax_lines": tax_lines,
         }
-        return build_move_payload(values, settings)
+        entity, payload, expected = build_move_payload(values, settings)
+        project = self._qbo_move_project(move) if sales else None
+        if project:
+            # The document lands on the QuickBooks project of its lines (minor version 69+: ProjectRef).
+            project_id = resolved["project"].get(project.id)
+            if not project_id:
+                raise PayloadError(_("Project %(name)s: %(error)s", name=project.display_name,
+                                     error=self._qbo_resolve_error(resolved, "project", project)))
+            payload["ProjectRef"] = {"value": project_id}
+        return entity, payload, expected
 
     @api.model
     def _qbo_line_values(self, line, resolved, sales, default_product):

@@ -62,3 +62,4 @@ from . import test_qbo_sync_log
 from . import test_qbo_preview_wizard
 from . import test_qbo_webhook_event
 from . import test_dashboard
+from . import test_projects

@@ -271,14 +271,21 @@ class QboExpensePull(models.AbstractModel):
             linked = mapping._qbo_ids_for(candidates, PROJECT_ENTITY, company)
             try:
                 with self.env.cr.savepoint():
-                    account = candidates.filtered(lambda candidate: candidate.id not in linked)[:1] or analytic.create(
-                        {"name": name, "plan_id": project_plan.id, "company_id": company.id})
+                    account = candidates.filtered(lambda candidate: candidate.id not in linked)[:1] or \
+                        self._qbo_new_project_account(company, name, project_plan, doc)
                     mapping._link(company, account, PROJECT_ENTITY, doc["Id"], doc.get("SyncToken"), name)
             except (UserError, ValidationError) as error:
                 report.errors.append((_("Project %s", name), str(error)))
                 continue
             result[str(doc["Id"])] = account
         return result
+
+    @api.model
+    def _qbo_new_project_account(self, company, name, project_plan, doc):
+        """The analytic account of a QuickBooks project or customer (``doc``) Odoo has none for (the project
+        bridge addon makes a QuickBooks project's an Odoo project's)."""
+        return self.env["account.analytic.account"].create(
+            {"name": name, "plan_id": project_plan.id, "company_id": company.id})
 
     @api.model
     def _qbo_purchase_taxes(self, company):

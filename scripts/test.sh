@@ -15,7 +15,7 @@ HTTP_PORT="$(free_port)"
 TEST_TAGS="${QBO_TEST_TAGS:-/quickbooks_connector}"
 BRIDGE_TAGS="${QBO_BRIDGE_TEST_TAGS:-$(for bridge in $BRIDGES; do printf '/%s,' "$bridge"; done | sed 's/,$//')}"
 # What the bridges need installed beside the connector (they install themselves with it).
-BRIDGE_APPS="sale"
+BRIDGE_APPS="sale,project"
 FILTER=' (ERROR|CRITICAL) |FAIL:|ERROR:|Starting .*Test|tests when loading|skipped |WARNING .*quickbooks_connector'
 
 cleanup() {

@@ -63,3 +63,26 @@ def problems(pot_path, po_path):
         if msgstr and sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(msgstr)):
             issues.append(f"placeholders differ: {msgid!r} -> {msgstr!r}")
     return issues
+
+
+def assert_addon_translations(case, module):
+    """The checks of a bridge addon's translations (``case``: a test case of it): its template equals its code's
+    strings, and each language is complete, keeps the placeholders and loads without a warning.
+
+    :return: ``{language: {msgid: msgstr}}``
+    """
+    from odoo.modules.module import get_module_path
+
+    i18n = os.path.join(get_module_path(module), "i18n")
+    template = os.path.join(i18n, f"{module}.pot")
+    marked = {row[4] for row in addon_terms_reader(case.env.cr, module)}
+    case.assertEqual(sorted(marked ^ set(messages(template)[0])), [], "make pot")
+    found = {}
+    for code in LANGUAGES:
+        path = os.path.join(i18n, f"{code}.po")
+        case.assertEqual(problems(template, path), [], code)
+        found[code] = messages(path)[0]
+        case.env["res.lang"]._activate_lang(code)
+        with case.assertNoLogs("odoo.tools.translate", level="WARNING"):
+            case.env["ir.module.module"]._load_module_terms([module], [code], overwrite=True)
+    return found

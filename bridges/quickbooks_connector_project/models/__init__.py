@@ -1,0 +1,2 @@
+from . import account_analytic_account
+from . import qbo_expense_pull

@@ -142,7 +142,7 @@ class ExportRun:
         self.values = {}  # record id -> QuickBooks bookkeeping values to write
         self.retry_at = None  # when the export cron should try the temporary failures again
         self.fault_cache = {}  # what explaining the run's faults read from QuickBooks (qbo.fault)
-        self.linked = {}  # record id -> the records its payload links to (e.g. an invoice's sales orders)
+        self.linked = {}  # (record id, model) -> the records its payload links to (an invoice: its sales orders...)
 
 
 class QboExportEngine(models.AbstractModel):
@@ -554,8 +554,9 @@ class QboExportEngine(models.AbstractModel):
             self.env["qbo.sync.log"]._qbo_log(run.logs)
             run.logs = []
         if run.notes:
-            records = model.browse(list(run.notes))
-            records._message_log_batch(bodies=run.notes)
+            # Records without a chatter (timesheets) have their story in the sync log only.
+            if isinstance(model, self.pool["mail.thread"]):
+                model.browse(list(run.notes))._message_log_batch(bodies=run.notes)
             run.notes = {}
 
     @api.model

@@ -8,6 +8,7 @@ MODULE = os.environ.get("QBO_UNINSTALL_MODULE", "quickbooks_connector")
 ADDED_COLUMNS = {
     "quickbooks_connector": {"res_company": "qbo\\_%"},
     "quickbooks_connector_sale": {"res_company": "qbo\\_export\\_orders", "sale_order": "qbo\\_%"},
+    "quickbooks_connector_timesheet": {"res_company": "qbo\\_export\\_timesheets", "account_analytic_line": "qbo\\_%"},
 }
 
 problems = []

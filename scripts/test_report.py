@@ -70,7 +70,25 @@ def total(report_paths):
     return 1 if failed else 0
 
 
+def checks(log_path, *prefixes):
+    """The checks a log holds (lines ``<prefix>: ok`` or ``<prefix>: failed: ...``), each a test of its own."""
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        lines = log.read().splitlines()
+    passed = failed = 0
+    for prefix in prefixes:
+        found = [line for line in lines if line.startswith(f"{prefix}: ")]
+        if found and found[-1] == f"{prefix}: ok":
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAILED CHECK: {found[-1] if found else prefix + ' did not run'}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--checks":
+        sys.exit(checks(*sys.argv[2:]))
     if sys.argv[1] == "--total":
         sys.exit(total(sys.argv[2:]))
     sys.exit(main(*sys.argv[1:5]))

@@ -12,8 +12,9 @@ class QboMoveExport(models.AbstractModel):
         if entity == "Invoice":
             orders = self._qbo_estimates_to_link(move)
             if orders:
-                payload["LinkedTxn"] = [{"TxnId": order.qbo_id, "TxnType": "Estimate"} for order in orders]
-                run.linked[move.id] = orders
+                payload.setdefault("LinkedTxn", []).extend(
+                    {"TxnId": order.qbo_id, "TxnType": "Estimate"} for order in orders)
+                run.linked[move.id, "sale.order"] = orders
         return entity, payload, expected
 
     @api.model
@@ -29,7 +30,7 @@ class QboMoveExport(models.AbstractModel):
     def _qbo_export_after(self, run, moves):
         # EXTENDS quickbooks_connector: the orders show their Estimates closed by the invoices exported.
         super()._qbo_export_after(run, moves)
-        links = run.linked
+        links = {move_id: orders for (move_id, model), orders in run.linked.items() if model == "sale.order"}
         exported = moves.filtered(lambda move: move.id in links and move.qbo_state == "exported")
         orders = self.env["sale.order"]
         for move in exported:

@@ -21,13 +21,16 @@ start_demo() {
     addon_hash="$(cd "$ROOT" && find . \( -path ./.venv -o -path ./.git -o -path ./.run -o -path ./.addons \) -prune \
         -o -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.sql' -o -name '*.js' \) -print0 \
         | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+    # With Sales, Project and Timesheets and their demo orders, tasks and timesheets: the bridge addons
+    # install themselves.
     if ! db_exists "$db"; then
-        echo "Creating the demo database $db with the connector and demo data (once; a few minutes)..."
-        "${odoo_cmd[@]}" --init=quickbooks_connector --stop-after-init --log-level=warn
+        echo "Creating the demo database $db with the connector, Sales, Project, Timesheets and demo data (once; a few minutes)..."
+        "${odoo_cmd[@]}" --init=sale_timesheet,quickbooks_connector --stop-after-init --log-level=warn
         echo "$addon_hash" > "$hash_file"
     elif [ "$(cat "$hash_file" 2>/dev/null)" != "$addon_hash" ]; then
         echo "The connector changed since the last start: updating it in $db..."
-        "${odoo_cmd[@]}" --update=quickbooks_connector --stop-after-init --log-level=warn
+        "${odoo_cmd[@]}" --init=sale_timesheet --update="quickbooks_connector,${BRIDGES// /,}" --stop-after-init \
+            --log-level=warn
         echo "$addon_hash" > "$hash_file"
     fi
 

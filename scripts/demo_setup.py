@@ -54,6 +54,9 @@ else:
     category_income = env["product.category"].search([], limit=1).property_account_income_categ_id
     setup.write({"qbo_default_income_account_id": category_income.id,
                  "qbo_expense_employee_id": admin.employee_id.id})
+    # The timesheets logged from now on go to QuickBooks as time activities (the timesheets bridge addon).
+    if "qbo_export_timesheets" in company._fields:
+        company.qbo_export_timesheets = True
 
     # 5. Master data: the records found on both sides (same name, email or reference) are linked.
     for kind in ("customer", "vendor", "product"):

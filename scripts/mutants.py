@@ -313,6 +313,20 @@ MUTANTS = [
         "        domain = list(domain)",
         ("TestDashboardCard",),
     ),
+    Mutant(
+        # Invoices of a project land on its QuickBooks project.
+        "invoice project left out", "models/qbo_move_export.py",
+        '            payload["ProjectRef"] = {"value": project_id}',
+        "            pass",
+        ("TestProjectsOnInvoices",),
+    ),
+    Mutant(
+        # Webhooks and the catch-up follow every kind of document the import reads.
+        "imported documents not followed", "models/qbo_webhook_event.py",
+        "        return tuple(dict.fromkeys((*FOLLOWED_ENTITIES, *imported)))",
+        "        return FOLLOWED_ENTITIES",
+        ("TestWebhookEndpoint", "TestDocumentImport"),
+    ),
 ]
 
 

@@ -103,31 +103,11 @@ class QboDocumentImport(models.AbstractModel):
 
     @api.model
     def _qbo_pull_context(self, run, docs):
-        """The documents Odoo holds already and what the page's documents refer to, read at once.
-
-        What Odoo holds is read in this transaction and on a connection of its own, after QuickBooks
-        answered: an export committed since this transaction began counts too, and one still running is
-        found by its attempt.
-        """
+        """The documents Odoo holds already and what the page's documents refer to, read at once."""
         qbo_ids = [str(doc["Id"]) for doc in docs]
-        query = "SELECT qbo_id FROM account_move WHERE company_id = %s AND move_type = %s AND qbo_id = ANY(%s)"
-        params = [run.company.id, self._qbo_move_type, qbo_ids]
-        self.env.flush_all()
-        self.env.cr.execute(query, params)
-        held = {row[0] for row in self.env.cr.fetchall()}
-        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute(query, params)
-            held.update(row[0] for row in cr.fetchall())
-        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_moves(run.company)
-        # Perhaps created by an export whose answer Odoo has not recorded yet (created after it was sent,
-        # same date and total): read again next time.
-        deferred = {str(doc["Id"]) for doc in docs if str(doc["Id"]) not in held and any(
-            str(date) == doc.get("TxnDate") and cents(total) == cents(doc.get("TotalAmt") or 0)
-            and parse_qbo_time(doc["MetaData"]["CreateTime"]) >= sent_at - CLOCK_MARGIN
-            for date, total, sent_at in unsettled)}
-        imported = {move.qbo_id: move for move in self.env["account.move"].search([
-            ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type),
-            ("qbo_id", "in", qbo_ids), ("qbo_imported", "=", True)])}
+        held = self._qbo_held_ids(run, qbo_ids)
+        deferred = self._qbo_deferred_ids(run, [doc for doc in docs if str(doc["Id"]) not in held])
+        imported = {record.qbo_id: record for record in self._qbo_imported_records(run, qbo_ids)}
         todo = [doc for doc in docs if str(doc["Id"]) not in held | deferred or (
             str(doc["Id"]) in imported and imported[str(doc["Id"])].qbo_sync_token != str(doc.get("SyncToken")))]
         return {
@@ -138,6 +118,42 @@ class QboDocumentImport(models.AbstractModel):
             "names": self._qbo_taken_names(run, todo),
             "settings": run.company._qbo_export_settings(run.client),
         }
+
+    @api.model
+    def _qbo_held_ids(self, run, qbo_ids, query=None):
+        """Which of these QuickBooks Ids Odoo holds already, read in this transaction and on a connection of its
+        own, after QuickBooks answered: an export committed since this transaction began counts too.
+
+        :param str query: selecting ``qbo_id`` with parameters company and Ids (default: this kind of move)
+        """
+        params = [run.company.id, qbo_ids]
+        if query is None:
+            query = "SELECT qbo_id FROM account_move WHERE company_id = %s AND qbo_id = ANY(%s) AND move_type = %s"
+            params.append(self._qbo_move_type)
+        self.env.flush_all()
+        self.env.cr.execute(query, params)
+        held = {row[0] for row in self.env.cr.fetchall()}
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(query, params)
+            held.update(row[0] for row in cr.fetchall())
+        return held
+
+    @api.model
+    def _qbo_deferred_ids(self, run, docs):
+        """The Ids of ``docs`` an export whose answer Odoo has not recorded yet may have created (found by its
+        attempt: created after it was sent, same date and total): read again next time."""
+        unsettled = self.env["qbo.export.attempt"]._qbo_unsettled_moves(run.company)
+        return {str(doc["Id"]) for doc in docs if any(
+            str(date) == doc.get("TxnDate") and cents(total) == cents(doc.get("TotalAmt") or 0)
+            and parse_qbo_time(doc["MetaData"]["CreateTime"]) >= sent_at - CLOCK_MARGIN
+            for date, total, sent_at in unsettled)}
+
+    @api.model
+    def _qbo_imported_records(self, run, qbo_ids):
+        """The Odoo documents imported from these QuickBooks Ids."""
+        return self.env["account.move"].search([
+            ("company_id", "=", run.company.id), ("move_type", "=", self._qbo_move_type),
+            ("qbo_id", "in", qbo_ids), ("qbo_imported", "=", True)])
 
     @api.model
     def _qbo_pull_one(self, run, doc, context):

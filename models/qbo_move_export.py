@@ -164,6 +164,30 @@ class QboMoveExport(models.AbstractModel):
                 lambda move: ENTITY_BY_MOVE_TYPE[move.move_type] in SENDABLE_ENTITIES and not move.qbo_sent_at))
         self.env["qbo.payment.export"]._qbo_queue_late_payments(exported)
 
+    # === LINKED TRANSACTIONS (bridge addons) === #
+
+    @api.model
+    def _qbo_link_records(self, run, move, payload, records, entity):
+        """Link the document's QuickBooks copy to those of ``records`` (an invoice's Estimates or time
+        activities, which QuickBooks then closes or marks billed), noted for ``_qbo_linked_exported``."""
+        payload.setdefault("LinkedTxn", []).extend({"TxnId": record.qbo_id, "TxnType": entity} for record in records)
+        run.linked[move.id, records._name] = records
+
+    @api.model
+    def _qbo_linked_exported(self, run, moves, model):
+        """``{move: records}``: the records of ``model`` linked by the documents of ``moves`` QuickBooks now holds."""
+        return {move: run.linked[move.id, model] for move in moves
+                if (move.id, model) in run.linked and move.qbo_state == "exported"}
+
+    @api.model
+    def _qbo_read_back(self, run, records, entity, values):
+        """Write on ``records`` what QuickBooks says of their copies now (``values(doc)``), read in one query."""
+        docs = self.env["qbo.event.processor"]._qbo_read_many(run.client, entity, records.mapped("qbo_id"))
+        for record in records:
+            doc = docs.get(record.qbo_id)
+            if doc:
+                record._qbo_write({"qbo_sync_token": str(doc.get("SyncToken", "")), **values(doc)})
+
     # === MASTER DATA === #
 
     @api.model

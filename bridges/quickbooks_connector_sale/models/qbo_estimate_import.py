@@ -28,39 +28,31 @@ class QboEstimateImport(models.AbstractModel):
     # === ENGINE HOOKS === #
 
     @api.model
-    def _qbo_pull_context(self, run, docs):
-        """The orders Odoo holds already (read here and on a connection of its own: an export committed since
-        this transaction began counts), those an export in flight may have created, and what the page's
-        Estimates refer to."""
-        qbo_ids = [str(doc["Id"]) for doc in docs]
-        query = "SELECT qbo_id FROM sale_order WHERE company_id = %s AND qbo_id = ANY(%s)"
-        self.env.flush_all()
-        self.env.cr.execute(query, [run.company.id, qbo_ids])
-        held = {row[0] for row in self.env.cr.fetchall()}
+    def _qbo_held_ids(self, run, qbo_ids, query=None):
+        # EXTENDS quickbooks_connector: the orders Odoo holds.
+        return super()._qbo_held_ids(
+            run, qbo_ids, query=query or "SELECT qbo_id FROM sale_order WHERE company_id = %s AND qbo_id = ANY(%s)")
+
+    @api.model
+    def _qbo_deferred_ids(self, run, docs):
+        """The Estimates an export of an order still running may have created (same total)."""
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute(query, [run.company.id, qbo_ids])
-            held.update(row[0] for row in cr.fetchall())
-            # Sent, no answer recorded yet: QuickBooks may hold what it created for them (same total).
             cr.execute("""SELECT sale_order.amount_total FROM qbo_export_attempt attempt
                             JOIN sale_order ON sale_order.id = attempt.res_id
                                            AND coalesce(sale_order.qbo_export_generation, 0) = attempt.generation
                            WHERE attempt.res_model = 'sale.order' AND attempt.company_id = %s
                              AND sale_order.qbo_id IS NULL""", [run.company.id])
             unsettled = {round(row[0], 2) for row in cr.fetchall()}
-        deferred = {str(doc["Id"]) for doc in docs
-                    if str(doc["Id"]) not in held and round(float(doc.get("TotalAmt") or 0), 2) in unsettled}
-        imported = {order.qbo_id: order for order in self.env["sale.order"].search([
-            ("company_id", "=", run.company.id), ("qbo_id", "in", qbo_ids), ("qbo_imported", "=", True)])}
-        todo = [doc for doc in docs if str(doc["Id"]) not in held | deferred or (
-            str(doc["Id"]) in imported and imported[str(doc["Id"])].qbo_sync_token != str(doc.get("SyncToken")))]
-        return {
-            "held": held,
-            "imported": imported,
-            "deferred": deferred,
-            "refs": self._qbo_resolve_refs(run, todo) if todo else {},
-            "names": set(),
-            "settings": run.company._qbo_export_settings(run.client),
-        }
+        return {str(doc["Id"]) for doc in docs if round(float(doc.get("TotalAmt") or 0), 2) in unsettled}
+
+    @api.model
+    def _qbo_imported_records(self, run, qbo_ids):
+        return self.env["sale.order"].search([
+            ("company_id", "=", run.company.id), ("qbo_id", "in", qbo_ids), ("qbo_imported", "=", True)])
+
+    @api.model
+    def _qbo_taken_names(self, run, docs):
+        return set()  # an Estimate's number is the quotation's customer reference, not its name
 
     @api.model
     def _qbo_create_moves(self, run, docs, context):

@@ -12,9 +12,7 @@ class QboMoveExport(models.AbstractModel):
         if entity == "Invoice":
             orders = self._qbo_estimates_to_link(move)
             if orders:
-                payload.setdefault("LinkedTxn", []).extend(
-                    {"TxnId": order.qbo_id, "TxnType": "Estimate"} for order in orders)
-                run.linked[move.id, "sale.order"] = orders
+                self._qbo_link_records(run, move, payload, orders, "Estimate")
         return entity, payload, expected
 
     @api.model
@@ -30,16 +28,9 @@ class QboMoveExport(models.AbstractModel):
     def _qbo_export_after(self, run, moves):
         # EXTENDS quickbooks_connector: the orders show their Estimates closed by the invoices exported.
         super()._qbo_export_after(run, moves)
-        links = {move_id: orders for (move_id, model), orders in run.linked.items() if model == "sale.order"}
-        exported = moves.filtered(lambda move: move.id in links and move.qbo_state == "exported")
-        orders = self.env["sale.order"]
-        for move in exported:
-            links[move.id].filtered(lambda order: order.qbo_invoice_id != move)._qbo_write({"qbo_invoice_id": move.id})
-            orders |= links[move.id]
-        if orders:
-            docs = self.env["qbo.event.processor"]._qbo_read_many(run.client, "Estimate", orders.mapped("qbo_id"))
-            for order in orders:
-                doc = docs.get(order.qbo_id)
-                if doc:
-                    order._qbo_write({"qbo_estimate_status": doc.get("TxnStatus") or False,
-                                      "qbo_sync_token": str(doc.get("SyncToken", ""))})
+        links = self._qbo_linked_exported(run, moves, "sale.order")
+        for move, orders in links.items():
+            orders.filtered(lambda order: order.qbo_invoice_id != move)._qbo_write({"qbo_invoice_id": move.id})
+        if links:
+            self._qbo_read_back(run, self.env["sale.order"].concat(*links.values()), "Estimate",
+                                lambda doc: {"qbo_estimate_status": doc.get("TxnStatus") or False})

@@ -41,22 +41,14 @@ class QboMoveExport(models.AbstractModel):
                 lambda timesheet: timesheet.timesheet_invoice_id == move and timesheet.qbo_id
                 and timesheet.qbo_billable_status in ("Billable", "HasBeenBilled"))
             if billed:
-                payload.setdefault("LinkedTxn", []).extend(
-                    {"TxnId": timesheet.qbo_id, "TxnType": "TimeActivity"} for timesheet in billed)
-                run.linked[move.id, "account.analytic.line"] = billed
+                self._qbo_link_records(run, move, payload, billed, "TimeActivity")
         return entity, payload, expected
 
     @api.model
     def _qbo_export_after(self, run, moves):
         # EXTENDS quickbooks_connector: the timesheets show their time billed in QuickBooks.
         super()._qbo_export_after(run, moves)
-        timesheets = self.env["account.analytic.line"].concat(*(
-            billed for (move_id, model), billed in run.linked.items()
-            if model == "account.analytic.line" and moves.browse(move_id).qbo_state == "exported"))
-        if timesheets:
-            docs = self.env["qbo.event.processor"]._qbo_read_many(run.client, "TimeActivity", timesheets.mapped("qbo_id"))
-            for timesheet in timesheets:
-                doc = docs.get(timesheet.qbo_id)
-                if doc:
-                    timesheet._qbo_write({"qbo_billable_status": doc.get("BillableStatus") or False,
-                                          "qbo_sync_token": str(doc.get("SyncToken", ""))})
+        links = self._qbo_linked_exported(run, moves, "account.analytic.line")
+        if links:
+            self._qbo_read_back(run, self.env["account.analytic.line"].concat(*links.values()), "TimeActivity",
+                                lambda doc: {"qbo_billable_status": doc.get("BillableStatus") or False})

@@ -48,7 +48,10 @@ class SaleOrder(models.Model):
         # EXTENDS 'sale': an Estimate follows its order's changes, and the order goes to QuickBooks when the
         # company sends orders at that step (sent, confirmed); a cancelled order rejects its Estimate.
         result = super().write(vals)
-        if set(vals) & QBO_TRACKED_FIELDS:
+        tracked = set(vals) & QBO_TRACKED_FIELDS
+        if "state" in vals:
+            tracked.discard("date_order")  # confirming dates the order anew: the Estimate keeps its quotation date
+        if tracked:
             self._qbo_mark_changed()
         if "state" in vals:
             self._qbo_queue_at_step()

@@ -81,7 +81,8 @@ class TestOrderEstimate(QboMoveExportCommon):
 
     def test_confirmed_changed_cancelled(self):
         """The company sends orders when confirmed: a quotation stays in Odoo, the confirmed order goes by the
-        export job; a changed line updates the same Estimate; cancelling the order rejects it. Exported once."""
+        export job; a changed line updates the same Estimate; cancelling the order rejects it. Exported once.
+        When the company sends quotations too, a quotation goes when sent."""
         self.company.qbo_export_orders = "confirmed"
         order = self.order([(2, 50.0, self.tax_ca, {})])
         order.action_quotation_sent()
@@ -105,6 +106,16 @@ class TestOrderEstimate(QboMoveExportCommon):
         self.assertEqual(len(self.qbo_sandbox_company.all("Estimate")), 1)
         logs = self.env["qbo.sync.log"].search([("res_model", "=", "sale.order"), ("res_id", "=", order.id)])
         self.assertEqual(sorted(logs.mapped("operation")), ["create", "update", "update"])
+
+        # Sending quotations too: the quotation goes when sent, its confirmation changes nothing in QuickBooks.
+        self.company.qbo_export_orders = "sent"
+        quotation = self.order([(1, 20.0, self.tax_ca, {})])
+        quotation.action_quotation_sent()
+        self.assertEqual(quotation.qbo_state, "to_send")
+        self.export_queued()
+        quotation.action_confirm()
+        self.assertEqual(quotation.qbo_state, "exported")
+        self.assertEqual(len(self.qbo_sandbox_company.all("Estimate")), 2)
 
     def test_accepted_and_rejected_in_quickbooks(self):
         """The customer accepts one Estimate and rejects another in QuickBooks: each order shows it, its chatter

@@ -237,12 +237,16 @@ class QboMoveExport(models.AbstractModel):
         return projects if len(projects) == 1 else projects.browse()
 
     @api.model
-    def _qbo_resolve_projects(self, run, moves, resolved, dry_run=False):
+    def _qbo_resolve_projects(self, run, moves, resolved, dry_run=False, project_of=None):
         """Link the projects of the sales documents to QuickBooks projects, created on the way under the
-        project's customer (else the document's): ``{account id: QuickBooks Id}``."""
+        project's customer (else the document's): ``{account id: QuickBooks Id}``.
+
+        :param project_of: what gives a document's project (default ``_qbo_move_project``; a sales order's: the
+            sales bridge addon)
+        """
         parents = {}
         for move in moves:
-            project = self._qbo_move_project(move)
+            project = (project_of or self._qbo_move_project)(move)
             if project:
                 customer = project._qbo_project_customer() or move.partner_id.commercial_partner_id
                 parents.setdefault(project.id, customer)

@@ -57,7 +57,15 @@ class QboOrderExport(models.AbstractModel):
         resolved["product"] = moves._qbo_resolve_kind(run, "product", products, resolved["errors"], False, {})
         taxes = lines.tax_id | lines.tax_id.flatten_taxes_hierarchy()
         resolved["tax_maps"] = self.env["qbo.tax.map"]._qbo_maps_for(run.company, taxes)
+        resolved["project"] = moves._qbo_resolve_projects(run, orders, resolved, project_of=self._qbo_order_project)
         return resolved
+
+    @api.model
+    def _qbo_order_project(self, order):
+        """The project (an account of the projects plan) all the order's lines are on, if one."""
+        projects = self.env["account.analytic.account"]._qbo_projects_of(
+            order.order_line.filtered(lambda line: not line.display_type).mapped("analytic_distribution"))
+        return projects if len(projects) == 1 else projects.browse()
 
     @api.model
     def _qbo_build(self, run, order, resolved):
@@ -108,7 +116,16 @@ class QboOrderExport(models.AbstractModel):
             "lines": lines,
             "tax_lines": [],
         }
-        return build_move_payload(values, settings)
+        entity, payload, expected = build_move_payload(values, settings)
+        project = self._qbo_order_project(order)
+        if project:
+            # The Estimate of a project's order lands on its QuickBooks project.
+            project_id = resolved["project"].get(project.id)
+            if not project_id:
+                raise PayloadError(_("Project %(name)s: %(error)s", name=project.display_name,
+                                     error=moves._qbo_resolve_error(resolved, "project", project)))
+            payload["ProjectRef"] = {"value": project_id}
+        return entity, payload, expected
 
     @api.model
     def _qbo_line_values(self, line, resolved):

@@ -29,6 +29,9 @@ class TestOrderEstimate(QboMoveExportCommon):
         super().setUp()
         for doc in self.qbo_sandbox_company.all("Estimate"):
             self.qbo_sandbox_company.remove("Estimate", doc["Id"])
+        for doc in self.qbo_sandbox_company.all("Customer"):
+            if doc.get("IsProject"):
+                self.qbo_sandbox_company.remove("Customer", doc["Id"])
 
     def order(self, lines, partner=None, **values):
         return self.env["sale.order"].create({
@@ -160,6 +163,26 @@ class TestOrderEstimate(QboMoveExportCommon):
         self.assertEqual(invoice.qbo_state, "exported", invoice.qbo_error)
         self.assertEqual(self.estimate(order)["TxnStatus"], "Closed")
         self.assertIn({"TxnId": order.qbo_id, "TxnType": "Estimate"}, self.qbo_doc(invoice)["LinkedTxn"])
+
+    def test_order_of_a_project(self):
+        """An order whose lines are on a project: its Estimate lands on the QuickBooks project (created under the
+        customer), and so does the invoice made from it, linked to the Estimate."""
+        project_plan, _other_plans = self.env["account.analytic.plan"]._get_all_plans()
+        patio = self.env["account.analytic.account"].create({"name": "Patio", "plan_id": project_plan.id,
+                                                            "company_id": self.company.id})
+        order = self.order([(2, 40.0, self.tax_ca, {"analytic_distribution": {str(patio.id): 100}})])
+        order.action_confirm()
+        order.with_user(self.qbo_manager).action_qbo_export()
+        estimate = self.estimate(order)
+        project = self.qbo_sandbox_company.get("Customer", estimate["ProjectRef"]["value"])
+        self.assertEqual((project["DisplayName"], project["IsProject"], project["ParentRef"]["value"]),
+                         ("Patio", True, estimate["CustomerRef"]["value"]))
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.export(invoice)
+        self.assert_amounts(invoice)
+        self.assertEqual(self.qbo_doc(invoice)["ProjectRef"]["value"], project["Id"])
+        self.assertEqual(self.estimate(order)["TxnStatus"], "Closed")
 
     @mute_logger("odoo.http")
     def test_salesperson_is_refused(self):

@@ -527,7 +527,8 @@ class QboMasterDataSync(models.AbstractModel):
             if not doc:
                 error = QboApiError.from_fault(response.get("Fault") or {}, status=400,
                                                intuit_tid=client.last_intuit_tid)
-                found = error.code == DUPLICATE_NAME and self._qbo_find_by_name(client, "Customer", payload["DisplayName"])
+                found = error.code == DUPLICATE_NAME and self._qbo_find_by_name(client, "Customer",
+                                                                                 payload["DisplayName"])
                 if not (found and found.get("IsProject") and str((found.get("ParentRef") or {}).get("value"))
                         == str(payload["ParentRef"]["value"]) and self._qbo_is_free(company, PROJECT_ENTITY, found)):
                     self._qbo_creation_failed(company, "Customer", account, payload, error, summary, logs, requestid,

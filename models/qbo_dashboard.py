@@ -35,7 +35,26 @@ class QboDashboard(models.AbstractModel):
     def _qbo_card(self, company, connection):
         manager = self.env.user.has_group(MANAGER_GROUP)
         state_label = dict(connection._fields["state"]._description_selection(self.env))[connection.state]
-        figures = [
+        return {
+            "company_id": company.id,
+            "company_name": company.name,
+            "qbo_company_name": connection.qbo_company_name or "",
+            "state": connection.state,
+            "state_label": state_label,
+            # Reconnecting is the setup checklist's job, for the managers who may open it.
+            "setup_action": manager and {
+                "type": "ir.actions.server",
+                "id": self.env.ref("quickbooks_connector.action_qbo_setup").id,
+                "context": {"allowed_company_ids": [company.id, *(self.env.companies - company).ids]},
+            },
+            "figures": [figure for figure in self._qbo_figures(company) if figure],
+            **self._qbo_last_exchange(company),
+        }
+
+    @api.model
+    def _qbo_figures(self, company):
+        """The card's figures (None: not shown); bridge addons add theirs."""
+        return [
             self._qbo_figure(company, "to_export", _("Documents to export"), "account.move", [
                 ("move_type", "in", list(ENTITY_BY_MOVE_TYPE)), ("state", "=", "posted"),
                 ("expense_sheet_id", "=", False), ("qbo_state", "in", TO_EXPORT_STATES)],
@@ -59,21 +78,6 @@ class QboDashboard(models.AbstractModel):
                              "quickbooks_connector.qbo_webhook_event_view_search", tone="danger", hide_zero=True),
             self._qbo_books_figure(company),
         ]
-        return {
-            "company_id": company.id,
-            "company_name": company.name,
-            "qbo_company_name": connection.qbo_company_name or "",
-            "state": connection.state,
-            "state_label": state_label,
-            # Reconnecting is the setup checklist's job, for the managers who may open it.
-            "setup_action": manager and {
-                "type": "ir.actions.server",
-                "id": self.env.ref("quickbooks_connector.action_qbo_setup").id,
-                "context": {"allowed_company_ids": [company.id, *(self.env.companies - company).ids]},
-            },
-            "figures": [figure for figure in figures if figure],
-            **self._qbo_last_exchange(company),
-        }
 
     @api.model
     def _qbo_figure(self, company, key, label, model, domain, list_view, search_view=None, tone="primary",

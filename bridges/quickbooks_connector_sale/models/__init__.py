@@ -1,3 +1,4 @@
+from . import qbo_dashboard
 from . import qbo_estimate_import
 from . import qbo_event_processor
 from . import qbo_move_export

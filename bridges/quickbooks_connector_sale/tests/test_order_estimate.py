@@ -138,6 +138,13 @@ class TestOrderEstimate(QboMoveExportCommon):
         self.apply_change(accepted, delivery=2)
         self.assertEqual(len(accepted.activity_ids), 1)
         self.assertEqual(accepted.qbo_state, "exported", "nothing to review: Odoo's order is unchanged")
+        # The dashboard's QuickBooks card shows the accepted Estimate, opening that order alone.
+        manager_env = self.env(user=self.qbo_manager, context={"allowed_company_ids": self.company.ids})
+        [card] = manager_env["qbo.dashboard"].qbo_dashboard_cards()
+        figures = {figure["key"]: figure for figure in card["figures"]}
+        self.assertEqual(figures["orders_accepted"]["count"], 1)
+        self.assertEqual(manager_env["sale.order"].search(figures["orders_accepted"]["action"]["domain"]), accepted)
+        self.assertNotIn("orders_to_export", figures)
 
     def test_invoice_from_the_order_closes_its_estimate(self):
         """The invoice made from the order goes linked to its Estimate: QuickBooks closes the Estimate, the order

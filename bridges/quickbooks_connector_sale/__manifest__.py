@@ -18,6 +18,11 @@ order with an activity for the salesperson, and invoices made from an order clos
         "views/res_company_views.xml",
         "data/ir_actions_server_data.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "quickbooks_connector_sale/static/tests/tours/**/*",
+        ],
+    },
     "auto_install": True,
     "installable": True,
 }

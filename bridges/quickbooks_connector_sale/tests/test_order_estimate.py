@@ -205,3 +205,24 @@ class TestOrderEstimate(QboMoveExportCommon):
                 "model": "sale.order", "method": "action_qbo_export", "args": [order.ids], "kwargs": {}})
         self.assertEqual(refused.exception.args[0], "odoo.exceptions.AccessError")
         self.assertEqual((order.qbo_state, self.qbo_sandbox_company.all("Estimate")), ("not_exported", []))
+
+
+@tagged("post_install", "-at_install")
+class TestOrderTour(QboMoveExportCommon):
+    """The order's QuickBooks export and tab in a real browser (static/tests/tours/qbo_order_tour.js)."""
+
+    def test_export_from_the_order_form(self):
+        """An Accounting Manager exports a confirmed order from its form: one Estimate of 54.00, shown on the
+        order's QuickBooks tab as exported and pending."""
+        self.qbo_manager.write({"password": "qbo_manager",
+                                "groups_id": [(4, self.env.ref("sales_team.group_sale_salesman_all_leads").id)]})
+        order = self.env["sale.order"].create({
+            "partner_id": self.make_partner("Tour Order Customer").id,
+            "order_line": [(0, 0, {"product_id": self.service.id, "product_uom_qty": 3, "price_unit": 18.0,
+                                   "tax_id": []})]})
+        order.action_confirm()
+        self.start_tour(f"/odoo/action-sale.action_orders/{order.id}", "quickbooks_order_estimate",
+                        login="qbo_manager", timeout=180)
+        self.assertEqual((order.qbo_state, order.qbo_estimate_status), ("exported", "Pending"))
+        self.assertEqual([money(doc["TotalAmt"]) for doc in self.qbo_sandbox_company.all("Estimate")
+                          if doc["Id"] == order.qbo_id], [money(54)])

@@ -606,10 +606,15 @@ class QboBooksCheck(models.Model):
         return format_amount(self.env, float(amount or 0), currency or self.company_id.currency_id)
 
     @api.model
+    def _qbo_last_check(self, company):
+        """The company's last finished comparison (among those this environment may read)."""
+        return self.search([("company_id", "=", company.id), ("state", "=", "done")],
+                           order="checked_at desc, id desc", limit=1)
+
+    @api.model
     def _qbo_status(self, company):
         """What the company's QuickBooks tab says: in step as of the last comparison, or its differences."""
-        check = self.sudo().search([("company_id", "=", company.id), ("state", "=", "done")],
-                                   order="checked_at desc, id desc", limit=1)
+        check = self.sudo()._qbo_last_check(company)
         if not check:
             return _("Never compared")
         day = format_date(self.env, check.checked_at.date() if check.checked_at else date.today())

@@ -114,8 +114,7 @@ class QboDashboard(models.AbstractModel):
         checks = self.env["qbo.books.check"]
         if not checks.has_access("read"):
             return None
-        check = checks.search([("company_id", "=", company.id), ("state", "=", "done")],
-                              order="checked_at desc, id desc", limit=1)
+        check = checks._qbo_last_check(company)
         if not check:
             return None
         domain = [("company_id", "=", company.id), ("check_id", "=", check.id), ("state", "=", "open")]
@@ -128,8 +127,7 @@ class QboDashboard(models.AbstractModel):
     @api.model
     def _qbo_last_exchange(self, company):
         """When QuickBooks and Odoo last exchanged something successfully, opening the company's Sync Log."""
-        logs = self.env["qbo.sync.log"]
-        last = logs.search([("company_id", "=", company.id), ("status", "=", "success")], order="id desc", limit=1)
+        last = self.env["qbo.sync.log"]._qbo_last_success(company)
         return {
             "last_exchange": last and format_datetime(self.env, last.create_date) or _("Never"),
             "log_action": self._qbo_list_action(

@@ -141,11 +141,10 @@ class QboExpenseExport(models.AbstractModel):
         owners = {account: partner for account, partner in owners.items() if partner}
         if not owners:
             return {}
-        customers = self._qbo_resolve_kind(run, "customer", self.env["res.partner"].concat(*owners.values()),
+        customers = self._qbo_resolve_kind(run, "customer", self.env["res.partner"].union(*owners.values()),
                                            resolved["errors"])
-        return self.env["qbo.master.data.sync"]._qbo_export_projects(
-            run.company, self.env["account.analytic.account"].concat(*owners),
-            {account.id: customers.get(partner.id) for account, partner in owners.items()}, SyncSummary(), run.client)
+        return self.env["qbo.master.data.sync"]._qbo_export_projects(run.company, owners, customers, SyncSummary(),
+                                                                     run.client)
 
     @api.model
     def _qbo_resolve_kind(self, run, kind, records, errors):
@@ -212,11 +211,7 @@ class QboExpenseExport(models.AbstractModel):
                                                                       _("Account"))
                 values["payment_type"] = PAYMENT_TYPE_BY_ACCOUNT_TYPE.get(account.account_type)
             values["payee"] = self._qbo_payee(expense, resolved)
-        tax_maps = resolved["tax_maps"]
-        settings = dict(run.settings, tax_codes={
-            tax_id: {"code": tax_map.qbo_tax_code_id, "line_code": tax_map.qbo_line_code}
-            for tax_id, tax_map in tax_maps.items()})
-        return build_expense_payload(values, settings)
+        return build_expense_payload(values, self._qbo_payload_settings(run, resolved["tax_maps"]))
 
     @api.model
     def _qbo_required(self, resolved, errors, kind, record, label):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models, sql_db
+from odoo.tools import SQL
 
 # Attempts are forgotten after this many days (Odoo replays a transaction within seconds).
 ATTEMPT_RETENTION_DAYS = 30
@@ -67,15 +68,23 @@ class QboExportAttempt(models.Model):
     def _qbo_unsettled_moves(self, company):
         """The documents of ``company`` whose creation was sent and has no answer recorded yet (no QuickBooks
         Id, the same export generation): ``[(date, total, sent_at)]``. QuickBooks may hold what it created
-        for them without Odoo knowing yet. Read on a connection of its own (the latest commits).
-        """
+        for them without Odoo knowing yet."""
+        return self._qbo_unsettled(company, "account.move", ("invoice_date", "amount_total"))
+
+    @api.model
+    def _qbo_unsettled(self, company, model, columns):
+        """``columns`` and ``sent_at`` of the records of ``model`` of ``company`` whose creation was sent and has
+        no answer recorded yet (no QuickBooks Id, the same export generation). Read on a connection of its own
+        (the latest commits)."""
+        table = SQL.identifier(self.env[model]._table)
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute("""SELECT move.invoice_date, move.amount_total, attempt.sent_at
-                            FROM qbo_export_attempt attempt
-                            JOIN account_move move ON move.id = attempt.res_id
-                                                  AND coalesce(move.qbo_export_generation, 0) = attempt.generation
-                           WHERE attempt.res_model = 'account.move' AND attempt.company_id = %s
-                             AND move.qbo_id IS NULL""", [company.id])
+            cr.execute(SQL(
+                """SELECT %s, attempt.sent_at
+                     FROM qbo_export_attempt attempt
+                     JOIN %s record ON record.id = attempt.res_id
+                                   AND coalesce(record.qbo_export_generation, 0) = attempt.generation
+                    WHERE attempt.res_model = %s AND attempt.company_id = %s AND record.qbo_id IS NULL""",
+                SQL(", ").join(SQL.identifier("record", column) for column in columns), table, model, company.id))
             return cr.fetchall()
 
     @api.autovacuum

@@ -583,6 +583,25 @@ class QboExportEngine(models.AbstractModel):
         }
 
     @api.model
+    def _qbo_check_home_currency(self, run, company):
+        """Refuse a document of a company whose currency is not QuickBooks' home currency: its amounts could not be
+        converted.
+
+        :raise PayloadError: naming both currencies
+        """
+        if run.settings["home_currency"] != company.currency_id.name:
+            raise PayloadError(_("QuickBooks keeps its books in %(qbo)s and %(company)s in %(odoo)s: amounts "
+                                 "cannot be converted", qbo=run.settings["home_currency"],
+                                 company=company.name, odoo=company.currency_id.name))
+
+    @api.model
+    def _qbo_payload_settings(self, run, tax_maps):
+        """The QuickBooks settings a payload is built with, and the tax code of each Odoo tax mapped."""
+        return dict(run.settings, tax_codes={
+            tax_id: {"code": tax_map.qbo_tax_code_id, "line_code": tax_map.qbo_line_code}
+            for tax_id, tax_map in tax_maps.items()})
+
+    @api.model
     def _qbo_difference_message(self, difference):
         return _("Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total %(odoo_total)s "
                  "(tax %(odoo_tax)s).", **{key: str(value) for key, value in difference.items()})

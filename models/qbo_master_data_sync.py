@@ -496,17 +496,20 @@ class QboMasterDataSync(models.AbstractModel):
         return True
 
     @api.model
-    def _qbo_export_projects(self, company, accounts, parents, summary, client):
+    def _qbo_export_projects(self, company, owners, customers, summary, client):
         """Link the projects (analytic accounts of the projects plan) to their QuickBooks projects, creating
         those not there yet, each under its customer: QuickBooks projects are sub-customers flagged as
         projects (https://developer.intuit.com/app/developer/qbo/docs/workflows/manage-projects). By batches,
         with a requestid stable across replays; a project QuickBooks has by that name under that customer
         already is linked.
 
-        :param dict parents: ``{account id: QuickBooks Customer Id}`` of the customer holding each project
+        :param dict owners: ``{account: customer}``, the Odoo customer holding each project
+        :param dict customers: ``{partner id: QuickBooks Customer Id}`` of the customers linked
         :return: ``{account id: QuickBooks Id}``; those without a customer or refused are errors of ``summary``
         """
         mapping = self.env["qbo.mapping"]
+        accounts = self.env["account.analytic.account"].concat(*owners)
+        parents = {account.id: customers.get(partner.id) for account, partner in owners.items()}
         result = mapping._qbo_ids_for(accounts, PROJECT_ENTITY, company)
         payloads = []
         for account in accounts.filtered(lambda account: account.id not in result):

@@ -244,28 +244,25 @@ class QboMoveExport(models.AbstractModel):
         :param project_of: what gives a document's project (default ``_qbo_move_project``; a sales order's: the
             sales bridge addon)
         """
-        parents = {}
+        owners = {}
         for move in moves:
             project = (project_of or self._qbo_move_project)(move)
             if project:
-                customer = project._qbo_project_customer() or move.partner_id.commercial_partner_id
-                parents.setdefault(project.id, customer)
-        accounts = self.env["account.analytic.account"].browse(list(parents))
+                owners.setdefault(project, project._qbo_project_customer() or move.partner_id.commercial_partner_id)
+        accounts = self.env["account.analytic.account"].concat(*owners)
         if not accounts:
             return {}
         if dry_run:
             linked = self.env["qbo.mapping"]._qbo_ids_for(accounts, PROJECT_ENTITY, run.company)
             return {account.id: linked.get(account.id) or PREVIEW_PLACEHOLDER.format(
                 entity="Project", name=account.display_name) for account in accounts}
-        customers = parents.values()
+        customers = self.env["res.partner"].union(*owners.values())
         known = {partner.id: resolved["customer"][partner.id] for partner in customers
                  if partner.id in resolved["customer"]}
-        others = self.env["res.partner"].concat(*customers).filtered(lambda partner: partner.id not in known)
+        others = customers.filtered(lambda partner: partner.id not in known)
         known.update(self._qbo_resolve_kind(run, "customer", others, resolved["errors"], False, {}))
         summary = SyncSummary()
-        result = self.env["qbo.master.data.sync"]._qbo_export_projects(
-            run.company, accounts, {account_id: known.get(partner.id) for account_id, partner in parents.items()},
-            summary, run.client)
+        result = self.env["qbo.master.data.sync"]._qbo_export_projects(run.company, owners, known, summary, run.client)
         messages = dict(summary.errors)
         for account in accounts.filtered(lambda account: account.id not in result):
             resolved["errors"][("project", account.id)] = messages.get(account.display_name) or _("not in QuickBooks")
@@ -360,17 +357,8 @@ class QboMoveExport(models.AbstractModel):
         """
         entity = ENTITY_BY_MOVE_TYPE[move.move_type]
         sales = entity in SALES_ENTITIES
-        if run.settings["home_currency"] != move.company_id.currency_id.name:
-            raise PayloadError(_("QuickBooks keeps its books in %(qbo)s and %(company)s in %(odoo)s: amounts "
-                                 "cannot be converted", qbo=run.settings["home_currency"],
-                                 company=move.company_id.name, odoo=move.company_id.currency_id.name))
-        party_kind = "customer" if sales else "vendor"
-        partner = move.partner_id.commercial_partner_id
-        partner_id = resolved[party_kind].get(partner.id)
-        if not partner_id:
-            raise PayloadError(_("%(kind)s %(name)s: %(error)s", kind=party_kind.capitalize(),
-                                 name=partner.display_name, error=self._qbo_resolve_error(resolved, party_kind,
-                                                                                          partner)))
+        self._qbo_check_home_currency(run, move.company_id)
+        partner_id = self._qbo_party_id(resolved, "customer" if sales else "vendor", move.partner_id)
         lines = []
         default_product = move.company_id.qbo_default_product_id
         for line in move.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
@@ -386,12 +374,7 @@ class QboMoveExport(models.AbstractModel):
                 tax_lines.append({"amount": line.amount_currency * move.direction_sign,
                                   "description": line.name or line.tax_line_id.name,
                                   "account_qbo_id": resolved["account"].get(line.account_id.id)})
-        tax_maps = resolved["tax_maps"]
-        settings = dict(run.settings, tax_codes={
-            tax_id: {"code": tax_map.qbo_tax_code_id, "line_code": tax_map.qbo_line_code}
-            for tax_id, tax_map in tax_maps.items()})
-        if not settings["us"] and settings["sales_tax"] and self._qbo_needs_exempt_code(lines):
-            settings["exempt_code"] = self._qbo_exempt_code(run)
+        settings = self._qbo_sales_settings(run, resolved, lines)
         narration = "" if is_html_empty(move.narration) else html2plaintext(move.narration or "")
         values = {
             "move_type": move.move_type,
@@ -412,15 +395,47 @@ class QboMoveExport(models.AbstractModel):
             "tax_lines": tax_lines,
         }
         entity, payload, expected = build_move_payload(values, settings)
-        project = self._qbo_move_project(move) if sales else None
-        if project:
-            # The document lands on the QuickBooks project of its lines (minor version 69+: ProjectRef).
-            project_id = resolved["project"].get(project.id)
-            if not project_id:
-                raise PayloadError(_("Project %(name)s: %(error)s", name=project.display_name,
-                                     error=self._qbo_resolve_error(resolved, "project", project)))
-            payload["ProjectRef"] = {"value": project_id}
+        if sales:
+            self._qbo_put_on_project(payload, self._qbo_move_project(move), resolved)
         return entity, payload, expected
+
+    @api.model
+    def _qbo_party_id(self, resolved, kind, partner):
+        """The QuickBooks Id of the document's customer or vendor (``kind``).
+
+        :raise PayloadError: naming it and why it has none
+        """
+        partner = partner.commercial_partner_id
+        partner_id = resolved[kind].get(partner.id)
+        if not partner_id:
+            label = _("Customer") if kind == "customer" else _("Vendor")
+            raise PayloadError(_("%(kind)s %(name)s: %(error)s", kind=label, name=partner.display_name,
+                                 error=self._qbo_resolve_error(resolved, kind, partner)))
+        return partner_id
+
+    @api.model
+    def _qbo_sales_settings(self, run, resolved, lines):
+        """The settings a document's payload is built with: its taxes' codes, and outside the US the code of its
+        untaxed lines."""
+        settings = self._qbo_payload_settings(run, resolved["tax_maps"])
+        if not settings["us"] and settings["sales_tax"] and self._qbo_needs_exempt_code(lines):
+            settings["exempt_code"] = self._qbo_exempt_code(run)
+        return settings
+
+    @api.model
+    def _qbo_put_on_project(self, payload, project, resolved):
+        """Land the document on the QuickBooks project of its lines, if they are on one (minor version 69+:
+        ProjectRef).
+
+        :raise PayloadError: when the project could not be linked to a QuickBooks project
+        """
+        if not project:
+            return
+        project_id = resolved["project"].get(project.id)
+        if not project_id:
+            raise PayloadError(_("Project %(name)s: %(error)s", name=project.display_name,
+                                 error=self._qbo_resolve_error(resolved, "project", project)))
+        payload["ProjectRef"] = {"value": project_id}
 
     @api.model
     def _qbo_line_values(self, line, resolved, sales, default_product):

@@ -279,6 +279,11 @@ class QboSyncLog(models.Model):
         if self.env.cr.rowcount:
             self.invalidate_model(["resolved_at"])
 
+    @api.model
+    def _qbo_last_success(self, company):
+        """The company's last successful exchange with QuickBooks (among the logs this environment may read)."""
+        return self.search([("company_id", "=", company.id), ("status", "=", "success")], order="id desc", limit=1)
+
     @api.autovacuum
     def _gc_qbo_sync_log(self):
         """Forget successful exchanges, and failures resolved since, older than ``SUCCESS_RETENTION_DAYS``."""

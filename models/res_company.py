@@ -292,8 +292,7 @@ class ResCompany(models.Model):
         week_ago = fields.Datetime.subtract(fields.Datetime.now(), days=7)
         for company in self:
             last_event = events.search([("company_id", "=", company.id)], order="create_date desc", limit=1)
-            last_log = logs.search([("company_id", "=", company.id), ("status", "=", "success")],
-                                   order="id desc", limit=1)
+            last_log = logs._qbo_last_success(company)
             company.qbo_last_event_at = last_event.create_date
             company.qbo_books_status = self.env["qbo.books.check"]._qbo_status(company)
             company.qbo_last_sync_at = last_log.create_date

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import Command, _, api, models, sql_db
+from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 
 from odoo.addons.quickbooks_connector.qbo_payload.account_move import ESTIMATE, amounts_differ, qbo_amounts
@@ -36,13 +36,8 @@ class QboEstimateImport(models.AbstractModel):
     @api.model
     def _qbo_deferred_ids(self, run, docs):
         """The Estimates an export of an order still running may have created (same total)."""
-        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute("""SELECT sale_order.amount_total FROM qbo_export_attempt attempt
-                            JOIN sale_order ON sale_order.id = attempt.res_id
-                                           AND coalesce(sale_order.qbo_export_generation, 0) = attempt.generation
-                           WHERE attempt.res_model = 'sale.order' AND attempt.company_id = %s
-                             AND sale_order.qbo_id IS NULL""", [run.company.id])
-            unsettled = {round(row[0], 2) for row in cr.fetchall()}
+        unsettled = {round(total, 2) for total, _sent_at in self.env["qbo.export.attempt"]._qbo_unsettled(
+            run.company, "sale.order", ("amount_total",))}
         return {str(doc["Id"]) for doc in docs if round(float(doc.get("TotalAmt") or 0), 2) in unsettled}
 
     @api.model
@@ -69,9 +64,7 @@ class QboEstimateImport(models.AbstractModel):
         for order, doc in pairs:
             qbo_total, _qbo_tax = qbo_amounts(doc)
             difference = amounts_differ(doc, {"total": order.amount_total, "tax": order.amount_tax})
-            message = difference and _(
-                "Amounts differ: QuickBooks total %(qbo_total)s (tax %(qbo_tax)s), Odoo total %(odoo_total)s "
-                "(tax %(odoo_tax)s).", **difference)
+            message = difference and self.env["qbo.export.engine"]._qbo_difference_message(difference)
             order._qbo_write({"qbo_state": "error" if message else "imported", "qbo_error": message or False,
                               "qbo_sync_token": str(doc.get("SyncToken", "")), "qbo_amount_total": float(qbo_total),
                               "qbo_doc_number": doc.get("DocNumber") or False,

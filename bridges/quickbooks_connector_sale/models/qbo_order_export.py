@@ -74,26 +74,15 @@ class QboOrderExport(models.AbstractModel):
         :raise PayloadError: when its customer, an item or a tax is not in QuickBooks, or it cannot be expressed
         """
         moves = self.env["qbo.move.export"]
-        if run.settings["home_currency"] != order.company_id.currency_id.name:
-            raise PayloadError(_("QuickBooks keeps its books in %(qbo)s and %(company)s in %(odoo)s: amounts "
-                                 "cannot be converted", qbo=run.settings["home_currency"],
-                                 company=order.company_id.name, odoo=order.company_id.currency_id.name))
-        partner = order.partner_id.commercial_partner_id
-        partner_id = resolved["customer"].get(partner.id)
-        if not partner_id:
-            raise PayloadError(_("%(kind)s %(name)s: %(error)s", kind=_("Customer"), name=partner.display_name,
-                                 error=moves._qbo_resolve_error(resolved, "customer", partner)))
+        self._qbo_check_home_currency(run, order.company_id)
+        partner_id = moves._qbo_party_id(resolved, "customer", order.partner_id)
         lines = []
         for line in order.order_line.sorted(lambda line: (line.sequence, line.id)):
             if line.display_type in ("line_section", "line_note"):
                 lines.append({"display_type": line.display_type, "description": line.name or ""})
             elif not line.display_type:
                 lines.append(self._qbo_line_values(line, resolved))
-        settings = dict(run.settings, tax_codes={
-            tax_id: {"code": tax_map.qbo_tax_code_id, "line_code": tax_map.qbo_line_code}
-            for tax_id, tax_map in resolved["tax_maps"].items()})
-        if not settings["us"] and settings["sales_tax"] and moves._qbo_needs_exempt_code(lines):
-            settings["exempt_code"] = moves._qbo_exempt_code(run)
+        settings = moves._qbo_sales_settings(run, resolved, lines)
         note = "" if is_html_empty(order.note) else html2plaintext(order.note or "")
         values = {
             "entity": ESTIMATE,
@@ -117,14 +106,7 @@ class QboOrderExport(models.AbstractModel):
             "tax_lines": [],
         }
         entity, payload, expected = build_move_payload(values, settings)
-        project = self._qbo_order_project(order)
-        if project:
-            # The Estimate of a project's order lands on its QuickBooks project.
-            project_id = resolved["project"].get(project.id)
-            if not project_id:
-                raise PayloadError(_("Project %(name)s: %(error)s", name=project.display_name,
-                                     error=moves._qbo_resolve_error(resolved, "project", project)))
-            payload["ProjectRef"] = {"value": project_id}
+        moves._qbo_put_on_project(payload, self._qbo_order_project(order), resolved)
         return entity, payload, expected
 
     @api.model

@@ -47,13 +47,11 @@ class QboTimesheetExport(models.AbstractModel):
         owners = {line.project_id.account_id: line.project_id.account_id._qbo_project_customer()
                   or line.so_line.order_id.partner_id.commercial_partner_id for line in lines
                   if line.project_id.account_id}
-        partners = self.env["res.partner"].concat(*owners.values(), *(
+        partners = self.env["res.partner"].union(*owners.values(), *(
             line.so_line.order_id.partner_id.commercial_partner_id for line in lines if not line.project_id.account_id))
         resolved["customer"] = sync._qbo_export(run.company, "customer", partners, summary, run.client)
-        accounts = self.env["account.analytic.account"].concat(*owners)
-        resolved["project"] = sync._qbo_export_projects(
-            run.company, accounts, {account.id: resolved["customer"].get(partner.id)
-                                    for account, partner in owners.items()}, summary, run.client)
+        resolved["project"] = sync._qbo_export_projects(run.company, owners, resolved["customer"], summary,
+                                                        run.client)
         resolved["errors"] = dict(summary.errors)
         return resolved
 

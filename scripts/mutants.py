@@ -316,8 +316,8 @@ MUTANTS = [
     Mutant(
         # Invoices of a project land on its QuickBooks project.
         "invoice project left out", "models/qbo_move_export.py",
-        '            payload["ProjectRef"] = {"value": project_id}',
-        "            pass",
+        '        payload["ProjectRef"] = {"value": project_id}',
+        "        return",
         ("TestProjectsOnInvoices",),
     ),
     Mutant(
